@@ -1,0 +1,41 @@
+# The README's words. `make run` sets up and starts the bot; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: install run index test lint bench calibrate clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned: its CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+index: install
+	$(BIN)/newsbot index build --if-stale
+
+# Telegram when TELEGRAM_BOT_TOKEN is set (environment or .env), else a terminal chat.
+run: index
+	$(BIN)/newsbot run
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check bot index corpus tests bench
+	$(BIN)/ruff format --check bot index corpus tests bench
+
+bench: index
+	$(BIN)/python bench/run_all.py
+
+calibrate: index
+	$(BIN)/python bench/calibrate.py
+
+clean:
+	rm -rf var/index var/index.builds .pytest_cache

@@ -1,0 +1,93 @@
+"""Deciding that the articles do not answer a question, from calibrated retrieval signals.
+
+No single score separates answerable from unanswerable questions (a question about
+Wagner's helicopters is as close to the article as a paraphrased real one), so a small
+logistic model combines: dense similarity, lexical agreement, and whether the question's
+key terms occur in the best passage and in the corpus at all. `bench/calibrate.py` fits it on
+labelled questions and writes `abstention.json`; the fit is reproducible from that script.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from index.search import Retrieval
+
+logger = logging.getLogger(__name__)
+
+CALIBRATION = Path(__file__).with_name("abstention.json")
+FEATURES = ("dense", "lexical", "coverage", "known", "unknown_count", "agree")
+
+_SMALL_TALK = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening|night|day)|"
+    r"thanks?(?: you)?(?: (?:so|very) much)?|thx|ty|cheers|bye|goodbye|see you|ok(?:ay)?|cool|"
+    r"nice|great|lol|how are you(?: doing)?|what'?s up|sup|who are you|what are you|"
+    r"привет|здравствуй(?:те)?|доброе утро|добрый (?:день|вечер)|спасибо|пока|как дела|"
+    r"привіт|дякую|добрий (?:день|вечір)|hallo|guten (?:morgen|tag|abend)|danke|hola|"
+    r"buen(?:os|as) (?:d[ií]as|tardes|noches)|gracias|adi[oó]s)"
+    r"(?: (?:there|bot|everyone|all|again|friend|mate))*)$",
+    re.IGNORECASE,
+)
+
+
+def is_small_talk(question: str) -> bool:
+    """Greetings, thanks and chit-chat: answered kindly, never searched for."""
+    words = re.sub(r"[^\w\s']+", " ", question).split()
+    words = [w for w in words if not w.startswith("@")]
+    return bool(words) and bool(_SMALL_TALK.match(" ".join(words)))
+
+
+def features(retrieval: Retrieval) -> dict[str, float]:
+    """The signals the decision uses, for the best hit of a retrieval."""
+    top = retrieval.hits[0]
+    terms = retrieval.key_terms
+    by_dense = max(retrieval.hits, key=lambda h: h.dense)
+    return {
+        "dense": top.dense,
+        "lexical": top.lexical,
+        "coverage": top.coverage,
+        "known": 1 - len(retrieval.unknown_terms) / len(terms) if terms else 0.0,
+        "unknown_count": float(len(retrieval.unknown_terms)),
+        "agree": float(by_dense.row == top.row and top.lexical >= 0.999),
+    }
+
+
+@dataclass(frozen=True)
+class Abstainer:
+    """p(answerable) = sigmoid(w . features + b); abstain below `threshold`."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float = 0.5
+    model: str = ""
+    note: str = ""
+
+    def probability(self, retrieval: Retrieval) -> float:
+        if not retrieval.hits:
+            return 0.0
+        values = features(retrieval)
+        z = self.bias + sum(self.weights.get(name, 0.0) * values[name] for name in FEATURES)
+        return 1 / (1 + math.exp(-z))
+
+    def abstains(self, retrieval: Retrieval) -> bool:
+        return self.probability(retrieval) < self.threshold
+
+    def save(self, path: Path = CALIBRATION) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION, model: str | None = None) -> Abstainer:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        abstainer = cls(**data)
+        if model and abstainer.model and model != abstainer.model:
+            logger.warning(
+                "abstention was calibrated for %s, not %s: recalibrate with bench/calibrate.py",
+                abstainer.model,
+                model,
+            )
+        return abstainer

@@ -1,0 +1,117 @@
+"""The answering core: (question, retriever) -> Answer. No Telegram, no printing.
+
+The CLI, the terminal chat and the Telegram bot all call `Answerer.answer`, so they give
+the same answers.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.abstention import Abstainer, is_small_talk
+from index.search import Hit, Retrieval, Retriever
+
+MAX_QUESTION_CHARS = 1000
+RELATIVE_SCORE = 0.85  # further passages must score this close to the best one
+SAME_TEXT = 0.95  # cosine above which two passages say the same thing
+
+
+class Status(enum.StrEnum):
+    ANSWERED = "answered"
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+
+
+class Reason(enum.StrEnum):
+    """Why a question was not answered; the formatter words it for people."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    SMALL_TALK = "small_talk"
+    NOT_COVERED = "not_covered"
+    LANGUAGE = "language"
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    status: Status
+    hits: tuple[Hit, ...] = ()
+    reason: Reason | None = None
+    # The whole ranking, shown or not: for "more sources" and for evaluation.
+    candidates: tuple[Hit, ...] = field(default=(), compare=False)
+
+    @property
+    def more(self) -> tuple[Hit, ...]:
+        shown = {h.row for h in self.hits}
+        return tuple(h for h in self.candidates if h.row not in shown)
+
+
+class Answerer:
+    """Validates the question, retrieves, decides whether the articles answer it."""
+
+    def __init__(self, retriever: Retriever, abstainer: Abstainer, top_k: int = 3):
+        self.retriever = retriever
+        self.abstainer = abstainer
+        self.top_k = top_k
+
+    def answer(self, question: str, history: Sequence[str] = ()) -> Answer:
+        return self.answer_many([(question, history)])[0]
+
+    def answer_many(self, asks: Sequence[tuple[str, Sequence[str]]]) -> list[Answer]:
+        """Answer several questions, encoding them in one batch."""
+        cleaned = [clean_question(q) for q, _ in asks]
+        answers: list[Answer | None] = [_precheck(q) for q in cleaned]
+        todo = [i for i, a in enumerate(answers) if a is None]
+        if todo:
+            vectors = self.retriever.embedder.embed([cleaned[i] for i in todo])
+            for i, vector in zip(todo, vectors, strict=True):
+                answers[i] = self._decide(self.retriever.retrieve_vector(cleaned[i], vector, 10))
+        return [a for a in answers if a is not None]
+
+    def _decide(self, retrieval: Retrieval) -> Answer:
+        question = retrieval.question
+        ranking = tuple(retrieval.hits)
+        if not ranking or self.abstainer.abstains(retrieval):
+            reason = Reason.NOT_COVERED if is_latin(question) else Reason.LANGUAGE
+            return Answer(question, Status.NOT_FOUND, reason=reason, candidates=ranking)
+        chosen = _select(ranking, self.top_k, self.retriever)
+        return Answer(question, Status.ANSWERED, chosen, candidates=ranking)
+
+
+def clean_question(text: str) -> str:
+    """Drop control characters and collapse whitespace; keep every letter of every script."""
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C" or c in "\n\t")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    latin = sum("LATIN" in unicodedata.name(c, "") for c in letters)
+    return not letters or latin / len(letters) >= 0.5
+
+
+def _precheck(question: str) -> Answer | None:
+    if not any(c.isalnum() for c in question):
+        return Answer(question, Status.INVALID, reason=Reason.EMPTY)
+    if len(question) > MAX_QUESTION_CHARS:
+        return Answer(question[:MAX_QUESTION_CHARS], Status.INVALID, reason=Reason.TOO_LONG)
+    if is_small_talk(question):
+        return Answer(question, Status.NOT_FOUND, reason=Reason.SMALL_TALK)
+    return None
+
+
+def _select(hits: Sequence[Hit], k: int, retriever: Retriever) -> tuple[Hit, ...]:
+    """The best hit, plus up to k-1 others nearly as good that do not repeat it."""
+    vectors = retriever.index.passage_store.vectors([h.row for h in hits])
+    chosen: list[int] = [0]
+    for i, hit in enumerate(hits[1:], start=1):
+        if len(chosen) == k or hit.score < RELATIVE_SCORE * hits[0].score:
+            break
+        if all(float(vectors[i] @ vectors[j]) <= SAME_TEXT for j in chosen):
+            chosen.append(i)
+    return tuple(hits[i] for i in chosen)

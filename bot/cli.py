@@ -1,0 +1,314 @@
+"""`newsbot`: the one command for maintainers and users (index, ask, chat, serve, eval)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from bot.settings import Settings
+from corpus.loader import CorpusError
+from index.embedder import EmbedderError
+from index.store import IndexProblem, Manifest
+
+T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+ASK_BATCH = 32  # questions encoded together by `ask --jsonl`
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsbot")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index directory.")
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus directory.")
+@click.option("--model", help="Sentence-transformers model name or path.")
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    index_dir: Path | None,
+    corpus_dir: Path | None,
+    model: str | None,
+    verbose: int,
+) -> None:
+    """Answer questions about news articles, saying who said what and where.
+
+    \b
+    Examples:
+      newsbot index build
+      newsbot ask "How many Wagner fighters are in Ukraine?"
+      newsbot ask --json "Who founded Wagner?"
+      echo '{"question": "Who paid for the weapons?"}' | newsbot ask --jsonl -
+      newsbot chat
+      newsbot eval tests/data/questions.jsonl --min-recall-at-3 0.95
+    """
+    configure_logging(verbose)
+    overrides = {
+        k: v
+        for k, v in {"index_dir": index_dir, "corpus_dir": corpus_dir, "model": model}.items()
+        if v is not None
+    }
+    try:
+        ctx.obj = Settings(**overrides)
+    except ValidationError as exc:
+        raise click.ClickException(f"invalid configuration: {exc}") from exc
+
+
+def configure_logging(verbose: int) -> None:
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for noisy in ("sentence_transformers", "transformers", "faiss", "bm25s"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+# ---------------------------------------------------------------- index
+
+
+@cli.group()
+def index() -> None:
+    """Build, describe and check the search index."""
+
+
+@index.command("build")
+@click.option("--out", type=click.Path(path_type=Path), help="Where to publish (default: --index).")
+@click.option("--max-chars", default=800, show_default=True, help="Longest passage, in characters.")
+@click.option("--if-stale", is_flag=True, help="Do nothing when the index matches the corpus.")
+@click.pass_context
+def index_build(ctx: click.Context, out: Path | None, max_chars: int, if_stale: bool) -> None:
+    """Build the index from the corpus, aside, and swap it in atomically."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from index.builder import build_index, staleness
+
+    settings = _settings(ctx)
+    target = out or settings.index_dir
+    if if_stale:
+        problems = staleness(settings.corpus_dir, target, settings.model, max_chars)
+        if not problems:
+            click.echo(f"index at {target} is up to date")
+            return
+        click.echo(f"building: {problems[0]}", err=True)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("embedding", total=None)
+        embedder = _embedder(settings)
+        report = _guard(
+            lambda: build_index(
+                settings.corpus_dir,
+                target,
+                embedder,
+                max_chars=max_chars,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        )
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped}", err=True)
+    m = report.manifest
+    click.echo(
+        f"index built: {m.passages} passages from {len(m.articles)} articles "
+        f"({report.embedded} texts embedded, {report.reused} reused) in {report.seconds:.1f}s "
+        f"-> {target}"
+    )
+
+
+@index.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@click.pass_context
+def index_info(ctx: click.Context, as_json: bool) -> None:
+    """Print the index manifest: model, passages, corpus hash, build time."""
+    manifest = _guard(lambda: Manifest.read(_settings(ctx).index_dir))
+    if as_json:
+        click.echo(manifest.to_json(), nl=False)
+        return
+    click.echo(f"index:    {_settings(ctx).index_dir} (build {manifest.build_id})")
+    click.echo(f"built:    {manifest.built_at}")
+    click.echo(f"model:    {manifest.model} ({manifest.dim}-d)")
+    click.echo(f"passages: {manifest.passages} ({manifest.sentences} sentences)")
+    click.echo(f"chunking: {json.dumps(manifest.chunking)}")
+    click.echo(f"corpus:   {manifest.corpus_hash[:16]}…")
+    for article in manifest.articles:
+        click.echo(f"  - {article['id']}: {article['title']} ({article['passages']} passages)")
+
+
+@index.command("verify")
+@click.pass_context
+def index_verify(ctx: click.Context) -> None:
+    """Check the index files against the manifest, and the manifest against the corpus."""
+    from index.builder import verify
+
+    settings = _settings(ctx)
+    problems = verify(settings.corpus_dir, settings.index_dir)
+    if problems:
+        for problem in problems:
+            click.echo(f"problem: {problem}", err=True)
+        raise click.ClickException(f"index at {settings.index_dir} failed verification")
+    click.echo(f"index at {settings.index_dir} is intact and matches the corpus")
+
+
+# ---------------------------------------------------------------- asking
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.File("r", encoding="utf-8"),
+    help='File of {"question", "history"} lines ("-" for stdin); JSON lines out.',
+)
+@click.pass_context
+def ask(ctx: click.Context, question: str | None, as_json: bool, jsonl: Any) -> None:
+    """Answer one question, or every line of a JSONL file."""
+    from bot.format import to_json, to_plain
+
+    if (question is None) == (jsonl is None):
+        raise click.UsageError("give a QUESTION or --jsonl FILE (one of them)")
+    engine = _engine(ctx)
+    if jsonl is None:
+        answer = engine.answer(question or "")
+        if as_json:
+            click.echo(json.dumps(to_json(answer, engine.articles), ensure_ascii=False))
+        else:
+            click.echo(to_plain(answer, engine.articles))
+        return
+    for batch in _batches(_read_asks(jsonl), ASK_BATCH):
+        for answer in engine.answer_many(batch):
+            click.echo(json.dumps(to_json(answer, engine.articles), ensure_ascii=False))
+
+
+def _read_asks(lines: Iterator[str]) -> Iterator[tuple[str, Sequence[str]]]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            question = data["question"] if isinstance(data, dict) else None
+            history = data.get("history") or []
+            if not isinstance(question, str) or not all(isinstance(h, str) for h in history):
+                raise ValueError
+        except (ValueError, KeyError, AttributeError, TypeError) as exc:
+            raise click.ClickException(
+                f"line {number}: expected {{\"question\": \"...\", \"history\": [...]}}"
+            ) from exc
+        yield question, history
+
+
+def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@cli.command()
+@click.pass_context
+def chat(ctx: click.Context) -> None:
+    """Chat in the terminal, over the same answers the Telegram bot gives."""
+    from bot.terminal import run_chat
+
+    run_chat(_engine(ctx))
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--min-recall-at-1", type=float, default=0.0, show_default=True)
+@click.option("--min-recall-at-3", type=float, default=0.0, show_default=True)
+@click.option("--min-answer-hit", type=float, default=0.0, show_default=True)
+@click.option("--min-abstention", type=float, default=0.0, show_default=True)
+@click.option("--max-false-abstention", type=float, default=1.0, show_default=True)
+@click.option("--show-failures", is_flag=True, help="List the questions that missed.")
+@click.pass_context
+def eval_(
+    ctx: click.Context,
+    file: Path,
+    as_json: bool,
+    min_recall_at_1: float,
+    min_recall_at_3: float,
+    min_answer_hit: float,
+    min_abstention: float,
+    max_false_abstention: float,
+    show_failures: bool,
+) -> None:
+    """Score answers to labelled questions; exit 1 under the given thresholds.
+
+    Recall and answer hits are over answerable English questions; `by kind` shows the rest.
+    """
+    from bot.evaluate import evaluate, load_questions, summarize
+    from bot.terminal import print_report
+
+    try:
+        items = load_questions(file)
+    except (ValueError, KeyError) as exc:
+        raise click.ClickException(f"{file}: not a JSONL file of labelled questions ({exc})") from exc
+    engine = _engine(ctx)
+    outcomes = evaluate(items, engine.answer_many)
+    report = summarize(outcomes)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        print_report(report, outcomes if show_failures else ())
+    overall = report["overall"]
+    checks = [
+        ("recall@1", min_recall_at_1, 1),
+        ("recall@3", min_recall_at_3, 1),
+        ("answer_hit", min_answer_hit, 1),
+        ("abstention_accuracy", min_abstention, 1),
+        ("false_abstention", max_false_abstention, -1),
+    ]
+    failed = [
+        f"{name} {overall[name]} {'<' if sign > 0 else '>'} {limit}"
+        for name, limit, sign in checks
+        if overall[name] is not None and sign * (overall[name] - limit) < 0
+    ]
+    if failed:
+        raise click.ClickException("below thresholds: " + "; ".join(failed))
+
+
+def _guard(make: Callable[[], T]) -> T:
+    """Run `make`, turning the core's named errors into one clear sentence and exit 1."""
+    try:
+        return make()
+    except (IndexProblem, EmbedderError, CorpusError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _embedder(settings: Settings) -> Any:
+    from index.embedder import SentenceTransformerEmbedder
+
+    return _guard(lambda: SentenceTransformerEmbedder(settings.model))
+
+
+def _engine(ctx: click.Context) -> Any:
+    from bot.engine import Engine
+
+    return _guard(lambda: Engine(_settings(ctx)))

@@ -1,0 +1,165 @@
+"""Answer -> what people read: Telegram HTML (escaped, split under 4096) and plain text.
+
+Both renderings come from the same pieces, so the terminal chat, `newsbot ask` and
+Telegram say the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.answer import Answer, Reason, Status
+from index.search import Hit
+
+TELEGRAM_LIMIT = 4096
+MAX_LISTED_ARTICLES = 5
+
+ArticleInfo = Mapping[str, Any]  # an entry of the manifest's "articles"
+
+_REASONS = {
+    Reason.EMPTY: "Ask me a question about the news articles I know, in a sentence.",
+    Reason.TOO_LONG: "That message is too long for me. Please ask one question in a sentence "
+    "or two (under 1,000 characters).",
+    Reason.SMALL_TALK: "Hello! I answer questions about news articles and tell you who said what.",
+    Reason.NOT_COVERED: "The articles I know do not cover that, so I won't guess.",
+    Reason.LANGUAGE: "I could not find that in the articles. I understand English best: "
+    "try asking in English.",
+}
+
+
+def speaker_line(hit: Hit) -> str:
+    speaker = hit.highlight.speaker or hit.passage.speaker
+    if speaker is None:
+        return "Reported by the article (no named source)"
+    return f"{speaker.label()}, said"
+
+
+def source_line(hit: Hit) -> str:
+    """Article title, outlet, date and paragraph: enough to find the passage again."""
+    passage = hit.passage
+    parts = [passage.source, _date(passage.date), f"paragraph {passage.paragraph}"]
+    return " · ".join(p for p in parts if p)
+
+
+def to_plain(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> str:
+    """The reply as plain text (terminal chat and the JSON `text` field)."""
+    if answer.status is not Status.ANSWERED:
+        return _not_answered(answer, articles, lambda s: s, "- ")
+    blocks = [
+        f"{speaker_line(h)}:\n“{h.passage.text}”\n"
+        f"Source: {h.passage.title}" + (f" <{h.passage.url}>" if h.passage.url else "")
+        + f" — {source_line(h)}"
+        for h in answer.hits
+    ]
+    return "\n\n".join(blocks)
+
+
+def to_html(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> list[str]:
+    """The reply as Telegram HTML messages, each under the 4096-character limit."""
+    if answer.status is not Status.ANSWERED:
+        return [_not_answered(answer, articles, html.escape, "• ")]
+    return split_messages([hit_html(h) for h in answer.hits])
+
+
+def hit_html(hit: Hit, limit: int = TELEGRAM_LIMIT) -> str:
+    """One passage: the quote with its answering sentence in bold, then who and where."""
+    passage, highlight = hit.passage, hit.highlight
+    text = passage.text
+    # Sentences are normalised substrings of the passage text, so find() locates them.
+    at = text.find(highlight.text) if len(passage.sentences) > 1 else -1
+    end = at + len(highlight.text)
+    title = html.escape(passage.title)
+    if passage.url:
+        title = f'<a href="{html.escape(passage.url, quote=True)}">{title}</a>'
+    footer = f"🗣 <i>{html.escape(speaker_line(hit))}</i>\n📰 {title} · {html.escape(source_line(hit))}"
+    while True:
+        if at >= 0:
+            quote = "".join(
+                (html.escape(text[:at]), "<b>", html.escape(text[at:end]), "</b>",
+                 html.escape(text[end:]))
+            )
+        else:
+            quote = html.escape(text)
+        block = f"<blockquote>{quote}</blockquote>\n{footer}"
+        if len(block) <= limit or len(text) < 20:
+            return block
+        # Absurdly long text: shorten the plain text (never the markup) and try again.
+        text = text[: len(text) // 2].rstrip() + "…"
+        at, end = (at, min(end, len(text))) if 0 <= at < len(text) else (-1, -1)
+
+
+def split_messages(blocks: Sequence[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Join blocks into as few messages as fit; a block is never cut (blocks are < limit)."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            messages.append(current)
+            current = block
+    if current:
+        messages.append(current)
+    return messages
+
+
+def articles_list(articles: Sequence[ArticleInfo], escape: Any = html.escape) -> str:
+    lines = []
+    for article in articles[:MAX_LISTED_ARTICLES]:
+        date = _date(article.get("date"))
+        lines.append(escape(article["title"]) + (f" ({date})" if date else ""))
+    if len(articles) > MAX_LISTED_ARTICLES:
+        lines.append(f"… and {len(articles) - MAX_LISTED_ARTICLES} more (/sources)")
+    return "\n".join(lines)
+
+
+def _not_answered(answer: Answer, articles: Sequence[ArticleInfo], escape: Any, bullet: str) -> str:
+    text = escape(_REASONS[answer.reason or Reason.NOT_COVERED])
+    if answer.reason in (Reason.NOT_COVERED, Reason.SMALL_TALK, Reason.LANGUAGE) and articles:
+        listed = articles_list(articles, escape).splitlines()
+        text += "\n\nWhat I know about:\n" + "\n".join(bullet + line for line in listed)
+    return text
+
+
+def _date(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10]).strftime("%-d %b %Y")
+    except ValueError:
+        return value
+
+
+def to_json(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> dict[str, Any]:
+    """The `--json` contract: question, status, text, passages (fields only ever added)."""
+    return {
+        "question": answer.question,
+        "status": str(answer.status),
+        "reason": str(answer.reason) if answer.reason else None,
+        "text": to_plain(answer, articles),
+        "passages": [hit_json(h) for h in answer.hits],
+    }
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    passage = hit.passage
+    speaker = hit.highlight.speaker or passage.speaker
+    return {
+        "article_id": passage.article_id,
+        "title": passage.title,
+        "source": passage.source,
+        "url": passage.url,
+        "date": passage.date,
+        "paragraph": passage.paragraph,
+        "start": passage.start,
+        "end": passage.end,
+        "speaker": speaker.name if speaker else None,
+        "speaker_role": speaker.role if speaker else None,
+        "text": passage.text,
+        "highlight": hit.highlight.text,
+        "score": round(hit.score, 4),
+    }

@@ -1,0 +1,64 @@
+"""The one settings object: environment variables (NEWSBOT_*, TELEGRAM_*) and an optional .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+from index.embedder import DEFAULT_MODEL
+
+IdSet = Annotated[frozenset[int], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Everything the CLI, the terminal chat and the bot can be configured with.
+
+    Built once in the entry point and passed down; library code never reads the environment.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("var/index")
+    model: str = DEFAULT_MODEL
+    top_k: int = Field(default=3, ge=1, le=10)
+
+    # Telegram: the names every Telegram tool uses, without our prefix.
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
+    )
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        validation_alias=AliasChoices("TELEGRAM_BASE_URL", "telegram_base_url"),
+    )
+    telegram_base_file_url: str = Field(
+        default="https://api.telegram.org/file/bot",
+        validation_alias=AliasChoices("TELEGRAM_BASE_FILE_URL", "telegram_base_file_url"),
+    )
+
+    # Access control: empty allowlists mean everyone may ask.
+    allowed_user_ids: IdSet = frozenset()
+    allowed_chat_ids: IdSet = frozenset()
+    admin_ids: IdSet = frozenset()
+    rate_limit_per_minute: int = Field(default=20, ge=1)
+    feedback_db: Path = Path("var/feedback.sqlite3")
+    history_turns: int = Field(default=3, ge=0, le=10)
+    history_ttl_seconds: int = Field(default=900, ge=0)
+    reload_check_seconds: float = Field(default=10.0, ge=0)
+
+    @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        """Accept "1,2,3" (or spaces) from the environment as well as real collections."""
+        if isinstance(value, str):
+            parts = value.replace(",", " ").split()
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError as exc:
+                raise ValueError(f"expected comma-separated numeric ids, got {value!r}") from exc
+        return value

@@ -1,0 +1,279 @@
+"""Build an index from the corpus: passages, vectors, BM25, manifest; aside, then swapped in.
+
+Vectors of text that was embedded before (same model, same text) are reused from the
+served index, so rebuilding an unchanged corpus embeds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from corpus.loader import CorpusError, corpus_hash, load_corpus
+from index.embedder import Embedder
+from index.lexical import LexicalIndex
+from index.passages import DEFAULT_MAX_CHARS, Passage, embedding_text, split_passages
+from index.store import (
+    MANIFEST,
+    FaissStore,
+    IndexProblem,
+    Manifest,
+    check_files,
+    discard,
+    file_digest,
+    new_build_dir,
+    publish,
+)
+
+logger = logging.getLogger(__name__)
+
+PASSAGES = "passages.jsonl"
+PASSAGE_VECTORS = "passages.faiss"
+SENTENCE_VECTORS = "sentences.faiss"
+LEXICAL = "bm25"
+EMBED_BATCH = 64
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    manifest: Manifest
+    path: Path
+    embedded: int
+    reused: int
+    seconds: float
+    skipped: list[CorpusError] = field(default_factory=list)
+
+
+def chunking(max_chars: int) -> dict[str, object]:
+    return {"unit": "paragraph", "split": "sentences", "max_chars": max_chars}
+
+
+def build_index(
+    corpus_dir: Path,
+    target: Path,
+    embedder: Embedder,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build the corpus into a fresh folder and atomically publish it at `target`."""
+    started = time.perf_counter()
+    articles, skipped = load_corpus(corpus_dir)
+    if not articles:
+        raise CorpusError(f"{corpus_dir}: no usable article files (*.md, *.txt with front matter)")
+    passages = [p for article in articles for p in split_passages(article, max_chars)]
+    sentences = [s.text for p in passages for s in p.sentences]
+    with _build_lock(target):
+        cache = _previous_vectors(target, embedder)
+        texts = [embedding_text(p) for p in passages] + sentences
+        vectors, embedded = _embed_with_cache(texts, embedder, cache, progress)
+        build = new_build_dir(target)
+        try:
+            manifest = _write(build, embedder, passages, vectors, articles_meta(articles, passages))
+            manifest = _finish_manifest(build, manifest, corpus_hash(articles), max_chars)
+            publish(build, target)
+        except BaseException:
+            discard(build)  # a half-written build is never left behind, nor ever visible
+            raise
+    return BuildReport(
+        manifest=manifest,
+        path=build,
+        embedded=embedded,
+        reused=len(texts) - embedded,
+        seconds=time.perf_counter() - started,
+        skipped=skipped,
+    )
+
+
+def articles_meta(articles: Sequence[object], passages: Sequence[Passage]) -> list[dict[str, object]]:
+    counts: dict[str, int] = {}
+    for p in passages:
+        counts[p.article_id] = counts.get(p.article_id, 0) + 1
+    return [
+        {
+            "id": a.id,  # type: ignore[attr-defined]
+            "title": a.title,  # type: ignore[attr-defined]
+            "source": a.source,  # type: ignore[attr-defined]
+            "url": a.url,  # type: ignore[attr-defined]
+            "date": a.date,  # type: ignore[attr-defined]
+            "language": a.language,  # type: ignore[attr-defined]
+            "content_hash": a.content_hash,  # type: ignore[attr-defined]
+            "passages": counts.get(a.id, 0),  # type: ignore[attr-defined]
+        }
+        for a in articles
+    ]
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@contextmanager
+def _build_lock(target: Path) -> Iterator[None]:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = target.with_name(f".{target.name}.lock")
+    with lock_path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexProblem(f"another build of {target} is running; try again when it ends") from exc
+        yield
+
+
+def _previous_vectors(target: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Vectors of the served index, by text, when it was built with the same model."""
+    try:
+        manifest = Manifest.read(target)
+        if (manifest.model, manifest.dim) != (embedder.name, embedder.dim):
+            return {}
+        old = [Passage.from_dict(json.loads(line)) for line in (target / PASSAGES).open()]
+        old_texts = [embedding_text(p) for p in old] + [s.text for p in old for s in p.sentences]
+        stored = np.vstack(
+            [
+                FaissStore.load(target / PASSAGE_VECTORS).vectors(range(len(old))),
+                FaissStore.load(target / SENTENCE_VECTORS).vectors(
+                    range(len(old_texts) - len(old))
+                ),
+            ]
+        )
+    except (IndexProblem, OSError, ValueError, KeyError, RuntimeError) as exc:
+        logger.info("no reusable vectors in %s (%s)", target, exc)
+        return {}
+    return {text_key(t): v for t, v in zip(old_texts, stored, strict=True)}
+
+
+def _embed_with_cache(
+    texts: Sequence[str],
+    embedder: Embedder,
+    cache: dict[str, np.ndarray],
+    progress: Progress | None,
+) -> tuple[np.ndarray, int]:
+    keys = [text_key(t) for t in texts]
+    missing = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
+    if progress:
+        progress(0, len(missing))
+    for offset in range(0, len(missing), EMBED_BATCH):
+        batch = missing[offset : offset + EMBED_BATCH]
+        for i, vector in zip(batch, embedder.embed([texts[i] for i in batch]), strict=True):
+            cache[keys[i]] = vector
+        if progress:
+            progress(min(offset + EMBED_BATCH, len(missing)), len(missing))
+    vectors = np.vstack([cache[k] for k in keys]) if keys else np.zeros((0, embedder.dim))
+    return vectors.astype(np.float32), len(missing)
+
+
+def _write(
+    build: Path,
+    embedder: Embedder,
+    passages: Sequence[Passage],
+    vectors: np.ndarray,
+    articles: list[dict[str, object]],
+) -> Manifest:
+    with (build / PASSAGES).open("w", encoding="utf-8") as handle:
+        for passage in passages:
+            handle.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
+    for name, rows in (
+        (PASSAGE_VECTORS, vectors[: len(passages)]),
+        (SENTENCE_VECTORS, vectors[len(passages) :]),
+    ):
+        store = FaissStore(embedder.dim)
+        store.add(rows)
+        store.save(build / name)
+    LexicalIndex.build([p.text for p in passages]).save(build / LEXICAL)
+    return Manifest(
+        model=embedder.name,
+        dim=embedder.dim,
+        passages=len(passages),
+        sentences=len(vectors) - len(passages),
+        corpus_hash="",
+        chunking={},
+        articles=articles,
+        versions=_versions(),
+    )
+
+
+def _finish_manifest(build: Path, draft: Manifest, corpus: str, max_chars: int) -> Manifest:
+    files = {
+        str(path.relative_to(build)): file_digest(path)
+        for path in sorted(build.rglob("*"))
+        if path.is_file() and path.name != MANIFEST
+    }
+    manifest = Manifest(
+        **{
+            **draft.__dict__,
+            "corpus_hash": corpus,
+            "chunking": chunking(max_chars),
+            "files": files,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "build_id": build.name,
+        }
+    )
+    # Written last, via a temporary name: a folder without it is an unfinished build.
+    tmp = build / (MANIFEST + ".tmp")
+    tmp.write_text(manifest.to_json(), encoding="utf-8")
+    tmp.replace(build / MANIFEST)
+    return manifest
+
+
+def _versions() -> dict[str, str]:
+    found = {}
+    for package in ("newsbot", "faiss-cpu", "sentence-transformers", "bm25s", "numpy", "torch"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "unknown"
+    return found
+
+
+def staleness(corpus_dir: Path, target: Path, model: str, max_chars: int) -> list[str]:
+    """Why the index at `target` does not reflect the corpus and settings ([] when it does)."""
+    try:
+        manifest = Manifest.read(target)
+    except IndexProblem as exc:
+        return [str(exc)]
+    articles, _ = load_corpus(corpus_dir)
+    problems = []
+    if manifest.model != model:
+        problems.append(f"built with {manifest.model}, configured model is {model}")
+    if manifest.corpus_hash != corpus_hash(articles):
+        problems.append(f"the corpus in {corpus_dir} changed since the index was built")
+    if manifest.chunking != chunking(max_chars):
+        problems.append(f"chunking changed: {manifest.chunking} -> {chunking(max_chars)}")
+    return problems
+
+
+def verify(corpus_dir: Path, target: Path) -> list[str]:
+    """Everything wrong with an index: damaged files, or a corpus that moved on."""
+    try:
+        manifest = Manifest.read(target)
+    except IndexProblem as exc:
+        return [str(exc)]
+    problems = check_files(target.resolve(), manifest)
+    if not problems:
+        try:
+            passages = sum(1 for _ in (target / PASSAGES).open(encoding="utf-8"))
+            sizes = (
+                passages,
+                len(FaissStore.load(target / PASSAGE_VECTORS)),
+                len(FaissStore.load(target / SENTENCE_VECTORS)),
+            )
+        except (IndexProblem, OSError) as exc:
+            return [str(exc)]
+        if sizes != (manifest.passages, manifest.passages, manifest.sentences):
+            problems.append(f"row counts {sizes} disagree with the manifest")
+    max_chars = int(manifest.chunking.get("max_chars", DEFAULT_MAX_CHARS))
+    problems += staleness(corpus_dir, target, manifest.model, max_chars)
+    return problems
