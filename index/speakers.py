@@ -20,12 +20,12 @@ class Speaker:
         return f"{self.name}, {self.role}" if self.role else self.name
 
 
-Kind = Literal["person", "unnamed", "group", "org", "pronoun"]
+_Kind = Literal["person", "unnamed", "group", "org", "pronoun"]
 
 
 @dataclass(frozen=True)
 class _Subject:  # who an attribution clause names, before resolution against the article
-    kind: Kind
+    kind: _Kind
     name: str
     role: str | None = None
     gender: str | None = None  # "m"/"f", only ever from an honorific (Mr./Ms.)
@@ -36,12 +36,18 @@ def _words(text: str) -> frozenset[str]:
 
 
 _UP, _LOW = "A-ZÀ-ÖØ-ÞА-ЯЁ", "a-zß-öø-ÿа-яё"
-_WORD = re.compile(rf"[{_UP}][{_LOW}]*(?:[{_UP}][{_LOW}]+)*(?:-[{_UP}]?[{_LOW}]+|['’][{_UP}][{_LOW}]+)*")
-_DOTTED = re.compile(rf"(?:[{_UP}]\.)+|(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Sen|Rep|Gov|St)\.")
+_WORD = re.compile(
+    rf"[{_UP}][{_LOW}]*(?:[{_UP}][{_LOW}]+)*(?:-[{_UP}]?[{_LOW}]+|['’][{_UP}][{_LOW}]+)*"
+)
+_DOTTED = re.compile(
+    rf"(?:[{_UP}]\.)+|(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Sen|Rep|Gov|St)\."
+)
 _PARTICLES = _words("de del der van von da di du la le bin ibn al el ter ten")
 _TOKEN = rf"(?:{_DOTTED.pattern}|{_WORD.pattern}(?!\w))"
 # Capitalised runs end at punctuation or a possessive: "Ukrainian President Volodymyr Zelensky’s".
-_NAME_RUN = re.compile(rf"(?<![\w’'.-]){_TOKEN}(?:\s(?:(?:{'|'.join(sorted(_PARTICLES))})\s)*{_TOKEN})*")
+_NAME_RUN = re.compile(
+    rf"(?<![\w’'.-]){_TOKEN}(?:\s(?:(?:{'|'.join(sorted(_PARTICLES))})\s)*{_TOKEN})*"
+)
 _HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "dr": None, "prof": None}
 _TITLES = _words(
     "president vice prime minister secretary chancellor premier general gen admiral colonel col "
@@ -63,40 +69,37 @@ _STOP = _words(
     "now today yesterday monday tuesday wednesday thursday friday saturday sunday"
 )
 _ORG_WORDS = _words(
-    "Council Ministry Department Agency Group House Office Party Army Forces Federation Union "
-    "Commission Committee Court Police Bank Company Corporation Inc Corp Institute University "
-    "Embassy Government Parliament Senate Congress Authority Service Board Organization"
+    "council ministry department agency group house office party army forces federation union "
+    "commission committee court police bank company corporation inc corp institute university "
+    "embassy government parliament senate congress authority service board organization military"
 )
-_ORG_NOUNS = (
-    "ministry|government|military|army|embassy|police|company|agency|department|office|group|"
-    "union|council|committee|party|court"
-)
-_SINGULAR = (
+# Sources that stay unnamed: "a senior U.S. official", "analysts", "witnesses", "people".
+_SOURCES = (
     "official|spokesperson|spokesman|spokeswoman|source|diplomat|analyst|expert|aide|lawmaker|"
     "adviser|advisor|officer|investigator|prosecutor|witness|resident|person|insider|executive|"
-    "researcher|secretary|minister|ambassador|commander|president"
+    "researcher|secretary|minister|ambassador|commander|president|critic|member"
 )
-_PLURAL = (
-    "officials|spokespeople|sources|diplomats|analysts|experts|aides|lawmakers|advisers|officers|"
-    "investigators|prosecutors|witnesses|residents|people|insiders|executives|researchers|"
-    "critics|authorities|police|members"
-)
+_NOT_NAMES = _ORG_WORDS | _STOP | _TITLES | frozenset(_HONORIFICS)
 _DETS = _words("a an the one two three four several some many other both")
 _UNNAMED = re.compile(  # "A senior U.S. official", "officials", "a spokesperson for the ministry"
     rf"(?:(?:{'|'.join(sorted(_DETS))})\s+)?"
     r"(?:(?!(?:on|in|to|of|and|or|is|was|are|were|has|had|have|that|which|who|for|with|by)\b)"
-    rf"[\w.’'-]+\s+){{0,4}}?(?:(?P<one>{_SINGULAR})|{_PLURAL})"
+    rf"[\w.’'-]+\s+){{0,4}}?(?:(?:{_SOURCES})(?P<many>e?s)?|(?P<crowd>people|police|authorities))"
     r"(?:\s+(?:for|of|at|with|from|in|close to|familiar with)\s+[^,;#]{1,60})?",
     re.IGNORECASE,
 )
-_ORG_PHRASE = re.compile(rf"(?:[Tt]he\s+|(?:[{_UP}][\w.’'-]*\s+)+)(?:[\w.’'-]+\s+){{0,3}}(?:{_ORG_NOUNS})")
+_ORG_PHRASE = re.compile(
+    rf"(?:[Tt]he\s+|(?:[{_UP}][\w.’'-]*\s+)+)(?:[\w.’'-]+\s+){{0,3}}(?:{'|'.join(sorted(_ORG_WORDS))})"
+)
 _VERB = re.compile(
     r"\b(?:(?P<acc>according to)|said|says|say|told|tells|added|adds|stated|claimed|claims|denied|"
     r"denies|wrote|writes|warned|warns|noted|notes|argued|argues|insisted|insists|asked|"
     r"explained|acknowledged|confirmed|announced)\b"
 )
-_BOUNDARY = ",;:”“\"—–("
-_ADVERBS = re.compile(r"(?:\s+(?:also|later|earlier|then|previously|again|repeatedly|has|have|had))+$")
+_BOUNDARY = ',;:”“"—–('
+_ADVERBS = re.compile(
+    r"(?:\s+(?:also|later|earlier|then|previously|again|repeatedly|has|have|had))+$"
+)
 _LEAD_CONJ = re.compile(r"^(?:but|and|yet|so|still|however|meanwhile|instead)\b[\s,]*", re.I)
 _TIME_OR_VENUE = re.compile(
     r"\s+(?:(?:on|last|this|late|early)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|"
@@ -121,7 +124,7 @@ class _Article:
         self.roles: dict[str, str] = {}  # name -> first role the article gives it
         self.genders: dict[str, str] = {}  # surname -> "m"/"f"
         # Speakers in article order: what "he said" and "the official added" refer back to.
-        self.history: list[tuple[Speaker, Kind, str | None]] = []
+        self.history: list[tuple[Speaker, _Kind, str | None]] = []
         titles: dict[str, str] = {}  # "Ukrainian President" for "Volodymyr Zelensky"
         for number, text in enumerate(self.paragraphs):
             for found in filter(None, map(_parse_person, _name_groups(text))):
@@ -145,19 +148,20 @@ class _Article:
         if " " in name:  # "Von der Leyen" -> "Ursula von der Leyen"
             longer = [f for f in self.first_seen if f.lower().endswith(" " + name.lower())]
             return longer[0] if len(longer) == 1 else name
-        for typo in (False, True):
-            found = [f for f in self.first_seen if _same_surname(f.split()[-1], name, typo)]
-            before = [f for f in found if self.first_seen[f] <= paragraph]
-            if found:
-                return max(before, key=self.first_seen.__getitem__) if before else found[0]
-        return name
+        surnames = {full: full.split()[-1] for full in self.first_seen}
+        found = [f for f, s in surnames.items() if s == name] or [
+            f for f, s in surnames.items() if _one_typo_apart(s, name)
+        ]
+        before = [f for f in found if self.first_seen[f] <= paragraph]
+        if before:
+            return max(before, key=self.first_seen.__getitem__)
+        return found[0] if found else name
 
     def attribute(self) -> list[list[Speaker | None]]:
         result: list[list[Speaker | None]] = []
         for number, text in enumerate(self.paragraphs):
             spans = split_sentences(text)
-            quotes = _quote_spans(text)
-            masked = _mask(text, quotes)
+            quotes, masked = _quotes(text)
             explicit = [self._resolve(_find_subject(masked[s:e]), number) for s, e in spans]
             speakers = list(explicit)
             for q_start, q_end in quotes:
@@ -240,7 +244,10 @@ def _subject_before(left: str) -> _Subject | None:
         return None
     # Appositive: "John Kirby, the ... coordinator, said" / "The founder, Yevgeny Prigozhin, said"
     body = left.rstrip()[:-1]
-    second, first = body[body.rfind(",") + 1 :].strip(), _clause_end(body[: max(body.rfind(","), 0)])
+    second, first = (
+        body[body.rfind(",") + 1 :].strip(),
+        _clause_end(body[: max(body.rfind(","), 0)]),
+    )
     if second.startswith(("who ", "whose ")) or second.isdigit():  # "X, who .../X, 52, said"
         return _parse_subject(first)
     for name, role in ((first, second), (second, first)):
@@ -252,15 +259,15 @@ def _subject_before(left: str) -> _Subject | None:
 
 def _subject_after(right: str) -> _Subject | None:
     head, _, tail = right.partition(",")
-    head = _TIME_OR_VENUE.sub("", head.strip().rstrip(".!?”\"’) "))
+    head = _TIME_OR_VENUE.sub("", head.strip().rstrip('.!?”"’) '))
     found = _parse_subject(head) or _parse_subject(_PREPOSITION_CUT.sub("", head))
     if found is None or found.kind == "pronoun":
         return None
-    return _with_role(found, tail.partition(",")[0].strip().rstrip(".!?”\"’) "))
+    return _with_role(found, tail.partition(",")[0].strip().rstrip('.!?”"’) '))
 
 
 def _with_role(subject: _Subject, role: str) -> _Subject:
-    if subject.kind != "person" or not _is_role(role):
+    if subject.kind != "person" or not _is_appositive(role, job=True):
         return subject
     return _Subject("person", subject.name, _lower_article(role), subject.gender)
 
@@ -272,25 +279,26 @@ def _parse_subject(clause: str) -> _Subject | None:
     if "#" in clause or not clause:
         return None
     if match := _UNNAMED.fullmatch(clause):
-        return _Subject("unnamed" if match.group("one") else "group", _lower_article(clause))
+        many = match.group("many") or match.group("crowd")
+        return _Subject("group" if many else "unnamed", _lower_article(clause))
     tokens = clause.split()
     person = _parse_person(tokens)
     if person is not None and person.role:
         return person  # "the Ukrainian President Volodymyr Zelensky"
     if _ORG_PHRASE.fullmatch(clause) or (
         all(t[0].isupper() or t in ("of", "and", "for") for t in tokens)
-        and (tokens[0] == "The" or any(t.rstrip(".") in _ORG_WORDS for t in tokens))
+        and (tokens[0] == "The" or any(t.rstrip(".").lower() in _ORG_WORDS for t in tokens))
     ):
         return _Subject("org", _lower_article(clause))  # "the Kremlin", "Russia’s Defense Ministry"
     return person
 
 
 def _parse_person(tokens: Sequence[str]) -> _Subject | None:
-    """"Ukrainian President Volodymyr Zelensky" -> name and role; "Mr. Prigozhin" -> gender."""
+    """Name, role and gender: Ukrainian President Volodymyr Zelensky; Mr. Prigozhin."""
     titled = [i for i, t in enumerate(tokens) if t.lower().rstrip(".") in _TITLES]
     cut = titled[-1] + 1 if titled else 0
     role, name = list(tokens[:cut]), list(tokens[cut:])
-    if role[:1] in (["the"], ["The"]):
+    while role and role[0].lower() in _STOP:  # "the Ukrainian President", "Yesterday President"
         role = role[1:]
     gender = None
     if name and name[0].lower().rstrip(".") in _HONORIFICS:
@@ -300,9 +308,7 @@ def _parse_person(tokens: Sequence[str]) -> _Subject | None:
     for token in name:
         plain = token.rstrip(".").lower()
         if token not in _PARTICLES and (
-            not (_WORD.fullmatch(token) or _DOTTED.fullmatch(token))
-            or token.rstrip(".") in _ORG_WORDS
-            or plain in _STOP or plain in _TITLES or plain in _HONORIFICS
+            not (_WORD.fullmatch(token) or _DOTTED.fullmatch(token)) or plain in _NOT_NAMES
         ):
             return None
     return _Subject("person", " ".join(name), " ".join(role) or None, gender)
@@ -310,7 +316,7 @@ def _parse_person(tokens: Sequence[str]) -> _Subject | None:
 
 def _name_groups(text: str) -> list[list[str]]:
     """Runs of capitalised words, without leading sentence words ("But Kirby" -> ["Kirby"])."""
-    groups = []
+    groups: list[list[str]] = []
     for run in _NAME_RUN.finditer(text):
         group = run.group().split()
         while group and (group[0] in _PARTICLES or group[0].lower().rstrip(".") in _STOP):
@@ -322,74 +328,73 @@ def _name_groups(text: str) -> list[list[str]]:
 
 def _appositives(text: str) -> list[tuple[str, str]]:
     """(name, role): "John Kirby, the ... coordinator" and "The ... founder, Yevgeny Prigozhin,"."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for start, end in split_sentences(text):
-        sentence = text[start:end].rstrip(".!?”\" ")
+        sentence = text[start:end].rstrip('.!?”" ')
         for m in re.finditer(r", (?=(?:the|a|an) )", sentence):
-            role, groups = re.split("[,;]", sentence[m.end() :])[0], _name_groups(sentence[: m.start()])
-            if groups and sentence[: m.start()].endswith(groups[-1][-1]) and _is_role(role):
+            role, groups = (
+                re.split("[,;]", sentence[m.end() :])[0],
+                _name_groups(sentence[: m.start()]),
+            )
+            if (
+                groups
+                and sentence[: m.start()].endswith(groups[-1][-1])
+                and _is_appositive(role, job=True)
+            ):
                 pairs.append((" ".join(groups[-1]), role))
         for m in re.finditer(r"(?:^|, )((?:[Tt]he|[Aa]n?) [^,;“”\"]{3,100}), ([^,]+),", sentence):
-            if _is_role(m.group(1)) and (person := _parse_person(m.group(2).split())):
+            if _is_appositive(m.group(1), job=True) and (
+                person := _parse_person(m.group(2).split())
+            ):
                 pairs.append((person.name, _lower_article(m.group(1))))
     return pairs
 
 
-def _is_appositive(text: str) -> bool:
+def _is_appositive(text: str, job: bool = False) -> bool:
+    """An appositive: "the ... coordinator"; with job, one that names a job, not a place."""
     words = text.split()
+    plain = {w.lower().rstrip(".,").removesuffix("’s").removesuffix("'s") for w in words}
     return (
         1 < len(words) <= 15
         and words[0].lower() in ("the", "a", "an")
-        and not any(c in text for c in "#“”\"")
+        and not any(c in text for c in '#“”"')
         and words[1].lower() not in ("same", "other", "first", "second", "last")
+        and (not job or bool(plain & _ROLE_NOUNS))
     )
 
 
-def _is_role(text: str) -> bool:
-    """An appositive that names a job ("the ... coordinator"), not a place or a thing."""
-    words = {w.lower().rstrip(".,").removesuffix("’s").removesuffix("'s") for w in text.split()}
-    return _is_appositive(text) and bool(words & _ROLE_NOUNS)
-
-
 def _lower_article(text: str) -> str:
-    """"A senior U.S. official" -> "a senior U.S. official" (not "U.S. officials")."""
+    """Lower-case a leading article or common noun: A senior official; Officials (not U.S.)."""
     first, _, rest = text.partition(" ")
     common = first.lower() in _DETS or _UNNAMED.fullmatch(first) is not None
     return f"{first.lower()} {rest}".strip() if common and first.isalpha() else text
 
 
-def _same_surname(known: str, written: str, tolerate_typo: bool) -> bool:
-    if known == written or not tolerate_typo:
-        return known == written
-    if min(len(known), len(written)) < 5 or abs(len(known) - len(written)) > 1:
+def _one_typo_apart(a: str, b: str) -> bool:
+    """One insertion, deletion or substitution ("Prigorzhin" for "Prigozhin"), in long names."""
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1 or a == b:
         return False
-    i = 0  # skip the common prefix, then allow one insertion, deletion or substitution
-    while i < min(len(known), len(written)) and known[i] == written[i]:
-        i += 1
-    return known[i + (len(known) >= len(written)) :] == written[i + (len(written) >= len(known)) :]
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return a[i + (len(a) >= len(b)) :] == b[i + (len(b) >= len(a)) :]
 
 
-def _quote_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each double-quoted stretch; an unclosed quote runs to the paragraph end."""
-    spans, opened = [], -1
+def _quotes(text: str) -> tuple[list[tuple[int, int]], str]:
+    """Double-quoted stretches (an unclosed one runs to the paragraph end), and the text with
+    their words masked by '#' so that verbs and names inside quotes are not attributions."""
+    spans: list[tuple[int, int]] = []
+    opened = -1
     for mark in re.finditer(r"[“”\"]", text):
-        char, i = mark.group(), mark.start()
-        if char == "“" or (char == '"' and opened < 0):
+        if mark.group() == "“" or (mark.group() == '"' and opened < 0):
             if opened >= 0:
-                spans.append((opened, i))
-            opened = i
+                spans.append((opened, mark.start()))
+            opened = mark.start()
         elif opened >= 0:
-            spans.append((opened, i + 1))
+            spans.append((opened, mark.end()))
             opened = -1
     if opened >= 0:
         spans.append((opened, len(text)))
-    return spans
-
-
-def _mask(text: str, quotes: Sequence[tuple[int, int]]) -> str:
-    """Quoted words replaced by '#', so verbs and names inside quotes are not attributions."""
     chars = list(text)
-    for start, end in quotes:
-        stop = end - 1 if text[end - 1] in "”\"" and end - 1 > start else end
+    for start, end in spans:
+        stop = end - 1 if text[end - 1] in '”"' and end - 1 > start else end
         chars[start + 1 : stop] = "#" * (stop - start - 1)
-    return "".join(chars)
+    return spans, "".join(chars)

@@ -33,6 +33,7 @@ Design notes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
@@ -83,38 +84,105 @@ DEFAULT_TOKEN = "123456:TEST-token-not-real"
 # "all update types except chat_member, message_reaction, and message_reaction_count").
 _NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
-_CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
-    "upload_video_note",
-})
+_CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 
 # Exactly one of these makes an inline keyboard button do something.
 _BUTTON_ACTIONS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-    "callback_game", "pay",
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
 )
 
-_INLINE_RESULT_TYPES = frozenset({
-    "article", "photo", "gif", "mpeg4_gif", "video", "audio", "voice", "document", "location",
-    "venue", "contact", "game", "sticker",
-})
+_INLINE_RESULT_TYPES = frozenset(
+    {
+        "article",
+        "photo",
+        "gif",
+        "mpeg4_gif",
+        "video",
+        "audio",
+        "voice",
+        "document",
+        "location",
+        "venue",
+        "contact",
+        "game",
+        "sticker",
+    }
+)
 
 # Form fields that are always strings: never JSON-decode them ("123" stays a text).
-_TEXT_FIELDS = frozenset({
-    "text", "caption", "parse_mode", "caption_parse_mode", "callback_query_id",
-    "inline_query_id", "inline_message_id", "url", "description", "short_description", "name",
-    "language_code", "action", "query", "next_offset", "switch_pm_text", "switch_pm_parameter",
-    "secret_token", "file_id", "title", "emoji", "business_connection_id",
-    "message_effect_id", "ip_address", "certificate",
-})
+_TEXT_FIELDS = frozenset(
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "caption_parse_mode",
+        "callback_query_id",
+        "inline_query_id",
+        "inline_message_id",
+        "url",
+        "description",
+        "short_description",
+        "name",
+        "language_code",
+        "action",
+        "query",
+        "next_offset",
+        "switch_pm_text",
+        "switch_pm_parameter",
+        "secret_token",
+        "file_id",
+        "title",
+        "emoji",
+        "business_connection_id",
+        "message_effect_id",
+        "ip_address",
+        "certificate",
+    }
+)
 # Form fields that carry JSON-serialised objects or arrays.
-_JSON_FIELDS = frozenset({
-    "reply_markup", "entities", "caption_entities", "link_preview_options",
-    "reply_parameters", "allowed_updates", "commands", "scope", "results", "button", "media",
-    "message_ids", "reaction", "permissions", "menu_button", "rights",
-})
+_JSON_FIELDS = frozenset(
+    {
+        "reply_markup",
+        "entities",
+        "caption_entities",
+        "link_preview_options",
+        "reply_parameters",
+        "allowed_updates",
+        "commands",
+        "scope",
+        "results",
+        "button",
+        "media",
+        "message_ids",
+        "reaction",
+        "permissions",
+        "menu_button",
+        "rights",
+    }
+)
 
 _PROXY_502 = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -128,7 +196,7 @@ _DEFAULT_DESCRIPTIONS = {
     403: "Forbidden: bot was blocked by the user",
     404: "Not Found",
     409: "Conflict: terminated by other getUpdates request; make sure that only one bot "
-         "instance is running",
+    "instance is running",
     500: "Internal Server Error",
 }
 
@@ -136,9 +204,7 @@ _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
-_QUERY_TOO_OLD = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
+_QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
 # Not a Telegram status: nginx's "client closed request", used to record long polls whose
@@ -324,6 +390,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like Telegram; we always send Content-Length
+    # Headers and body go out in separate writes; with Nagle's algorithm and delayed ACKs
+    # every keep-alive request would stall ~40 ms.
+    disable_nagle_algorithm = True
     server_version = "nginx/1.18.0"
     sys_version = ""
     server: _Server
@@ -448,8 +517,9 @@ def _parse_body(content_type: str, body: bytes) -> tuple[JSON, dict[str, bytes]]
 
 
 class _Params:
-    def __init__(self, fake: FakeTelegram, values: JSON,
-                 connection: socket.socket | None = None) -> None:
+    def __init__(
+        self, fake: FakeTelegram, values: JSON, connection: socket.socket | None = None
+    ) -> None:
         self._fake = fake
         self.values = values
         self.connection = connection  # lets a long poll notice that its client hung up
@@ -579,12 +649,32 @@ class FakeTelegram:
 
         self._methods: dict[str, tuple[str, Callable[[_Params], Any]]] = {}
         for name in (
-            "getMe", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo",
-            "setMyCommands", "getMyCommands", "deleteMyCommands", "setMyDescription",
-            "getMyDescription", "setMyShortDescription", "getMyShortDescription", "setMyName",
-            "getMyName", "sendMessage", "editMessageText", "editMessageReplyMarkup",
-            "deleteMessage", "deleteMessages", "answerCallbackQuery", "answerInlineQuery",
-            "sendChatAction", "getChat", "getFile", "close", "logOut",
+            "getMe",
+            "getUpdates",
+            "setWebhook",
+            "deleteWebhook",
+            "getWebhookInfo",
+            "setMyCommands",
+            "getMyCommands",
+            "deleteMyCommands",
+            "setMyDescription",
+            "getMyDescription",
+            "setMyShortDescription",
+            "getMyShortDescription",
+            "setMyName",
+            "getMyName",
+            "sendMessage",
+            "editMessageText",
+            "editMessageReplyMarkup",
+            "deleteMessage",
+            "deleteMessages",
+            "answerCallbackQuery",
+            "answerInlineQuery",
+            "sendChatAction",
+            "getChat",
+            "getFile",
+            "close",
+            "logOut",
         ):
             self._methods[name.lower()] = (name, getattr(self, f"_api_{name}"))
 
@@ -621,10 +711,8 @@ class FakeTelegram:
         for conn in connections:
             # Idle keep-alive connections block their handler thread in recv(); shutting the
             # socket down ends them now instead of whenever the client closes.
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=1.0)
@@ -683,8 +771,12 @@ class FakeTelegram:
         }
 
     def _bot_from(self) -> JSON:
-        return {"id": self.bot_id, "is_bot": True, "first_name": self.bot_first_name,
-                "username": self.bot_username}
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": self.bot_first_name,
+            "username": self.bot_username,
+        }
 
     def register_user(
         self,
@@ -765,13 +857,15 @@ class FakeTelegram:
             if chat_type != "private":
                 raise ValueError("chat_id is required for group chats")
             chat_id = user_id
-        user = self.register_user(user_id, username=username, first_name=first_name,
-                                  language_code=language_code)
+        user = self.register_user(
+            user_id, username=username, first_name=first_name, language_code=language_code
+        )
         with self._lock:
             existing = self._chats.get(chat_id)
         if existing is None or existing["type"] != chat_type:
-            chat = self.register_chat(chat_id, chat_type, title=title, username=username,
-                                      first_name=first_name)
+            chat = self.register_chat(
+                chat_id, chat_type, title=title, username=username, first_name=first_name
+            )
         else:
             chat = dict(existing)
         return user, chat
@@ -823,8 +917,9 @@ class FakeTelegram:
         reply_to_message_id: int | None,
         title: str | None = None,
     ) -> int:
-        user, chat = self._user_and_chat(user_id, chat_id, chat_type, username, first_name,
-                                         language_code, title)
+        user, chat = self._user_and_chat(
+            user_id, chat_id, chat_type, username, first_name, language_code, title
+        )
         with self._lock:
             message: JSON = {
                 "message_id": self._next_message_id(chat["id"]),
@@ -868,9 +963,15 @@ class FakeTelegram:
         if found:
             content["entities"] = found
         return self._inject_user_message(
-            content, user_id=user_id, chat_id=chat_id, chat_type=chat_type, username=username,
-            first_name=first_name, language_code=language_code,
-            reply_to_message_id=reply_to_message_id, title=title,
+            content,
+            user_id=user_id,
+            chat_id=chat_id,
+            chat_type=chat_type,
+            username=username,
+            first_name=first_name,
+            language_code=language_code,
+            reply_to_message_id=reply_to_message_id,
+            title=title,
         )
 
     def _new_file(self, kind: str, data: bytes, extension: str) -> JSON:
@@ -878,91 +979,170 @@ class FakeTelegram:
             n = next(self._ids)
             file_id = f"fake-{kind}-{n:06d}"
             path = f"{kind}s/file_{n}.{extension}"
-            self._files[file_id] = {"file_id": file_id, "file_unique_id": f"uniq{n:06d}",
-                                    "file_size": len(data), "file_path": path}
+            self._files[file_id] = {
+                "file_id": file_id,
+                "file_unique_id": f"uniq{n:06d}",
+                "file_size": len(data),
+                "file_path": path,
+            }
             self._file_data[path] = data
             return {"file_id": file_id, "file_unique_id": f"uniq{n:06d}", "file_size": len(data)}
 
     def send_photo(
-        self, *, caption: str | None = None, data: bytes = b"\xff\xd8fake-jpeg\xff\xd9",
-        user_id: int = 1001, chat_id: int | None = None, chat_type: str = "private",
-        username: str | None = "alice", first_name: str = "Alice",
+        self,
+        *,
+        caption: str | None = None,
+        data: bytes = b"\xff\xd8fake-jpeg\xff\xd9",
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        username: str | None = "alice",
+        first_name: str = "Alice",
         language_code: str | None = "en",
     ) -> int:
         """The user sends a photo (two sizes, like Telegram). ``data`` is served by getFile."""
         small = self._new_file("photo", data, "jpg")
         large = self._new_file("photo", data, "jpg")
-        content: JSON = {"photo": [{**small, "width": 90, "height": 90},
-                                   {**large, "width": 800, "height": 800}]}
+        content: JSON = {
+            "photo": [{**small, "width": 90, "height": 90}, {**large, "width": 800, "height": 800}]
+        }
         if caption:
             content["caption"] = caption
             if entities := find_auto_entities(caption):
                 content["caption_entities"] = entities
         return self._inject_user_message(
-            content, user_id=user_id, chat_id=chat_id, chat_type=chat_type, username=username,
-            first_name=first_name, language_code=language_code, reply_to_message_id=None,
+            content,
+            user_id=user_id,
+            chat_id=chat_id,
+            chat_type=chat_type,
+            username=username,
+            first_name=first_name,
+            language_code=language_code,
+            reply_to_message_id=None,
         )
 
     def send_document(
-        self, *, file_name: str = "notes.txt", data: bytes = b"hello",
-        mime_type: str = "text/plain", caption: str | None = None, user_id: int = 1001,
-        chat_id: int | None = None, chat_type: str = "private", username: str | None = "alice",
-        first_name: str = "Alice", language_code: str | None = "en",
+        self,
+        *,
+        file_name: str = "notes.txt",
+        data: bytes = b"hello",
+        mime_type: str = "text/plain",
+        caption: str | None = None,
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        username: str | None = "alice",
+        first_name: str = "Alice",
+        language_code: str | None = "en",
     ) -> int:
         """The user sends a document."""
-        document = {**self._new_file("document", data, file_name.rsplit(".", 1)[-1]),
-                    "file_name": file_name, "mime_type": mime_type}
+        document = {
+            **self._new_file("document", data, file_name.rsplit(".", 1)[-1]),
+            "file_name": file_name,
+            "mime_type": mime_type,
+        }
         content: JSON = {"document": document}
         if caption:
             content["caption"] = caption
         return self._inject_user_message(
-            content, user_id=user_id, chat_id=chat_id, chat_type=chat_type, username=username,
-            first_name=first_name, language_code=language_code, reply_to_message_id=None,
+            content,
+            user_id=user_id,
+            chat_id=chat_id,
+            chat_type=chat_type,
+            username=username,
+            first_name=first_name,
+            language_code=language_code,
+            reply_to_message_id=None,
         )
 
     def send_sticker(
-        self, *, emoji: str = "👍", user_id: int = 1001, chat_id: int | None = None,
-        chat_type: str = "private", username: str | None = "alice", first_name: str = "Alice",
+        self,
+        *,
+        emoji: str = "👍",
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        username: str | None = "alice",
+        first_name: str = "Alice",
         language_code: str | None = "en",
     ) -> int:
         """The user sends a (static, regular) sticker."""
-        sticker = {**self._new_file("sticker", b"RIFFfake-webp", "webp"), "type": "regular",
-                   "width": 512, "height": 512, "is_animated": False, "is_video": False,
-                   "emoji": emoji}
+        sticker = {
+            **self._new_file("sticker", b"RIFFfake-webp", "webp"),
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
         return self._inject_user_message(
-            {"sticker": sticker}, user_id=user_id, chat_id=chat_id, chat_type=chat_type,
-            username=username, first_name=first_name, language_code=language_code,
+            {"sticker": sticker},
+            user_id=user_id,
+            chat_id=chat_id,
+            chat_type=chat_type,
+            username=username,
+            first_name=first_name,
+            language_code=language_code,
             reply_to_message_id=None,
         )
 
     def send_voice(
-        self, *, duration: int = 3, data: bytes = b"OggSfake-opus", user_id: int = 1001,
-        chat_id: int | None = None, chat_type: str = "private", username: str | None = "alice",
-        first_name: str = "Alice", language_code: str | None = "en",
+        self,
+        *,
+        duration: int = 3,
+        data: bytes = b"OggSfake-opus",
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        username: str | None = "alice",
+        first_name: str = "Alice",
+        language_code: str | None = "en",
     ) -> int:
         """The user sends a voice note."""
-        voice = {**self._new_file("voice", data, "oga"), "duration": duration,
-                 "mime_type": "audio/ogg"}
+        voice = {
+            **self._new_file("voice", data, "oga"),
+            "duration": duration,
+            "mime_type": "audio/ogg",
+        }
         return self._inject_user_message(
-            {"voice": voice}, user_id=user_id, chat_id=chat_id, chat_type=chat_type,
-            username=username, first_name=first_name, language_code=language_code,
+            {"voice": voice},
+            user_id=user_id,
+            chat_id=chat_id,
+            chat_type=chat_type,
+            username=username,
+            first_name=first_name,
+            language_code=language_code,
             reply_to_message_id=None,
         )
 
     def send_location(
-        self, latitude: float = 52.52, longitude: float = 13.405, *, user_id: int = 1001,
-        chat_id: int | None = None, chat_type: str = "private", username: str | None = "alice",
-        first_name: str = "Alice", language_code: str | None = "en",
+        self,
+        latitude: float = 52.52,
+        longitude: float = 13.405,
+        *,
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        username: str | None = "alice",
+        first_name: str = "Alice",
+        language_code: str | None = "en",
     ) -> int:
         """The user shares a location."""
         return self._inject_user_message(
-            {"location": {"latitude": latitude, "longitude": longitude}}, user_id=user_id,
-            chat_id=chat_id, chat_type=chat_type, username=username, first_name=first_name,
-            language_code=language_code, reply_to_message_id=None,
+            {"location": {"latitude": latitude, "longitude": longitude}},
+            user_id=user_id,
+            chat_id=chat_id,
+            chat_type=chat_type,
+            username=username,
+            first_name=first_name,
+            language_code=language_code,
+            reply_to_message_id=None,
         )
 
-    def edit_text(self, message_id: int, text: str, *, user_id: int = 1001,
-                  chat_id: int | None = None) -> int:
+    def edit_text(
+        self, message_id: int, text: str, *, user_id: int = 1001, chat_id: int | None = None
+    ) -> int:
         """The user edits their earlier text message: an ``edited_message`` update."""
         chat_id = user_id if chat_id is None else chat_id
         with self._lock:
@@ -995,8 +1175,9 @@ class FakeTelegram:
         query id is ``callback_answers[i].callback_query_id`` once the bot answers.
         """
         chat_id = user_id if chat_id is None else chat_id
-        user = self.register_user(user_id, username=username, first_name=first_name,
-                                  language_code=language_code)
+        user = self.register_user(
+            user_id, username=username, first_name=first_name, language_code=language_code
+        )
         with self._lock:
             stored = self._messages.get((chat_id, message_id))
             if stored is None or not stored.from_bot or stored.deleted:
@@ -1004,11 +1185,17 @@ class FakeTelegram:
             keyboard = (stored.message.get("reply_markup") or {}).get("inline_keyboard", [])
             data = [b.get("callback_data") for row in keyboard for b in row]
             if callback_data not in data:
-                raise LookupError(f"message {message_id} has no button with callback_data "
-                                  f"{callback_data!r}; buttons carry {data}")
+                raise LookupError(
+                    f"message {message_id} has no button with callback_data "
+                    f"{callback_data!r}; buttons carry {data}"
+                )
             query_id = str(4_000_000_000_000_000 + next(self._ids))
-            self._callback_queries[query_id] = {"data": callback_data, "chat_id": chat_id,
-                                                "message_id": message_id, "answered": False}
+            self._callback_queries[query_id] = {
+                "data": callback_data,
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "answered": False,
+            }
             query = {
                 "id": query_id,
                 "from": user,
@@ -1030,19 +1217,18 @@ class FakeTelegram:
         language_code: str | None = "en",
     ) -> int:
         """The user types ``@bot query`` somewhere: an ``inline_query`` update."""
-        user = self.register_user(user_id, username=username, first_name=first_name,
-                                  language_code=language_code)
+        user = self.register_user(
+            user_id, username=username, first_name=first_name, language_code=language_code
+        )
         with self._lock:
             query_id = str(5_000_000_000_000_000 + next(self._ids))
-            self._inline_queries[query_id] = {"query": query, "answered": False,
-                                              "user_id": user_id}
+            self._inline_queries[query_id] = {"query": query, "answered": False, "user_id": user_id}
             body: JSON = {"id": query_id, "from": user, "query": query, "offset": offset}
             if chat_type:
                 body["chat_type"] = chat_type
             return self._enqueue({"inline_query": body})
 
-    def chosen_inline_result(self, result_id: str, *, query: str = "",
-                             user_id: int = 1001) -> int:
+    def chosen_inline_result(self, result_id: str, *, query: str = "", user_id: int = 1001) -> int:
         """The user picks an inline result the bot offered: a ``chosen_inline_result`` update.
 
         The result is looked up in the bot's answers; as in Telegram the update carries an
@@ -1066,9 +1252,12 @@ class FakeTelegram:
             inline_id = f"AAAAA{next(self._ids):08d}fake"
             text, entities = "", []
             if isinstance(content.get("message_text"), str):
-                formatted = format_message_text(content["message_text"],
-                                                content.get("parse_mode"),
-                                                content.get("entities"), strict=False)
+                formatted = format_message_text(
+                    content["message_text"],
+                    content.get("parse_mode"),
+                    content.get("entities"),
+                    strict=False,
+                )
                 text, entities = formatted.text, formatted.entities
             message: JSON = {"message_id": 0, "date": int(time.time()), "text": text}
             if entities:
@@ -1077,8 +1266,11 @@ class FakeTelegram:
                 message["reply_markup"] = copy.deepcopy(result["reply_markup"])
                 body["inline_message_id"] = inline_id
             self._inline_messages[inline_id] = _Message(
-                seq=next(self._seq), message=message, from_bot=True,
-                source=content.get("message_text", ""), parse_mode=content.get("parse_mode"),
+                seq=next(self._seq),
+                message=message,
+                from_bot=True,
+                source=content.get("message_text", ""),
+                parse_mode=content.get("parse_mode"),
                 inline_message_id=inline_id,
             )
             return self._enqueue({"chosen_inline_result": body})
@@ -1099,8 +1291,7 @@ class FakeTelegram:
 
     def rejected_calls(self) -> list[Call]:
         """Calls the fake refused on their merits (not injected faults): bot bugs, usually."""
-        return [c for c in self.calls
-                if not c.ok and not c.injected and c.status != CLIENT_GONE]
+        return [c for c in self.calls if not c.ok and not c.injected and c.status != CLIENT_GONE]
 
     @property
     def callback_answers(self) -> list[CallbackAnswer]:
@@ -1138,14 +1329,19 @@ class FakeTelegram:
         with self._lock:
             return copy.deepcopy(self._updates)
 
-    def sent_messages(self, chat_id: int | None = None, *,
-                      include_deleted: bool = False) -> list[SentMessage]:
+    def sent_messages(
+        self, chat_id: int | None = None, *, include_deleted: bool = False
+    ) -> list[SentMessage]:
         """Messages the bot sent (current state after edits), oldest first."""
         with self._lock:
             stored = sorted(
-                (m for m in self._messages.values()
-                 if m.from_bot and (chat_id is None or m.message["chat"]["id"] == chat_id)
-                 and (include_deleted or not m.deleted)),
+                (
+                    m
+                    for m in self._messages.values()
+                    if m.from_bot
+                    and (chat_id is None or m.message["chat"]["id"] == chat_id)
+                    and (include_deleted or not m.deleted)
+                ),
                 key=lambda m: m.seq,
             )
             return [_snapshot(m) for m in stored]
@@ -1167,8 +1363,12 @@ class FakeTelegram:
     # Waiting (bounded; sync for threads, async for tests running the bot in their loop)
     # ----------------------------------------------------------------------------------------
 
-    def wait_until(self, condition: Callable[[], T | None], timeout: float = 10.0,
-                   description: str = "condition") -> T:
+    def wait_until(
+        self,
+        condition: Callable[[], T | None],
+        timeout: float = 10.0,
+        description: str = "condition",
+    ) -> T:
         """Block until ``condition()`` returns something truthy; return it.
 
         Raises AssertionError (with a dump of recent calls) after ``timeout`` seconds.  Do not
@@ -1186,8 +1386,12 @@ class FakeTelegram:
                 # Short slices: conditions may depend on things that do not notify.
                 self._cond.wait(min(remaining, 0.1))
 
-    async def wait_until_async(self, condition: Callable[[], T | None], timeout: float = 10.0,
-                               description: str = "condition") -> T:
+    async def wait_until_async(
+        self,
+        condition: Callable[[], T | None],
+        timeout: float = 10.0,
+        description: str = "condition",
+    ) -> T:
         """``wait_until`` for async tests: polls without blocking the event loop."""
         deadline = time.monotonic() + timeout
         while True:
@@ -1203,42 +1407,51 @@ class FakeTelegram:
         def probe() -> list[SentMessage]:
             messages = self.sent_messages(chat_id)
             return messages if len(messages) >= n else []
+
         return probe
 
-    def wait_for_messages(self, n: int, chat_id: int | None = None,
-                          timeout: float = 30.0) -> list[SentMessage]:
+    def wait_for_messages(
+        self, n: int, chat_id: int | None = None, timeout: float = 30.0
+    ) -> list[SentMessage]:
         """Wait until the bot has sent at least ``n`` (undeleted) messages; return them all."""
         where = "" if chat_id is None else f" to chat {chat_id}"
-        return self.wait_until(self._messages_probe(n, chat_id), timeout,
-                               f"{n} bot message(s){where}")
+        return self.wait_until(
+            self._messages_probe(n, chat_id), timeout, f"{n} bot message(s){where}"
+        )
 
-    async def wait_for_messages_async(self, n: int, chat_id: int | None = None,
-                                      timeout: float = 30.0) -> list[SentMessage]:
+    async def wait_for_messages_async(
+        self, n: int, chat_id: int | None = None, timeout: float = 30.0
+    ) -> list[SentMessage]:
         """Async ``wait_for_messages``."""
         where = "" if chat_id is None else f" to chat {chat_id}"
-        return await self.wait_until_async(self._messages_probe(n, chat_id), timeout,
-                                           f"{n} bot message(s){where}")
+        return await self.wait_until_async(
+            self._messages_probe(n, chat_id), timeout, f"{n} bot message(s){where}"
+        )
 
-    def _call_probe(self, method: str,
-                    predicate: Callable[[Call], bool] | None) -> Callable[[], Call | None]:
+    def _call_probe(
+        self, method: str, predicate: Callable[[Call], bool] | None
+    ) -> Callable[[], Call | None]:
         def probe() -> Call | None:
             for call in self.calls_to(method):
                 if predicate is None or predicate(call):
                     return call
             return None
+
         return probe
 
-    def wait_for_call(self, method: str, predicate: Callable[[Call], bool] | None = None,
-                      timeout: float = 10.0) -> Call:
+    def wait_for_call(
+        self, method: str, predicate: Callable[[Call], bool] | None = None, timeout: float = 10.0
+    ) -> Call:
         """Wait for the first call of ``method`` (past or future) matching ``predicate``."""
         return self.wait_until(self._call_probe(method, predicate), timeout, f"a {method} call")
 
-    async def wait_for_call_async(self, method: str,
-                                  predicate: Callable[[Call], bool] | None = None,
-                                  timeout: float = 10.0) -> Call:
+    async def wait_for_call_async(
+        self, method: str, predicate: Callable[[Call], bool] | None = None, timeout: float = 10.0
+    ) -> Call:
         """Async ``wait_for_call``."""
-        return await self.wait_until_async(self._call_probe(method, predicate), timeout,
-                                           f"a {method} call")
+        return await self.wait_until_async(
+            self._call_probe(method, predicate), timeout, f"a {method} call"
+        )
 
     def wait_for_updates_consumed(self, timeout: float = 10.0) -> None:
         """Wait until the bot has confirmed every queued update (polled past it)."""
@@ -1253,8 +1466,9 @@ class FakeTelegram:
             sent = self.sent_messages(include_deleted=True)
             lines.append(f"Bot messages ({len(sent)}):")
             for m in sent[-15:]:
-                flags = (" [deleted]" if m.deleted else "") + (f" [edits={m.edits}]"
-                                                              if m.edits else "")
+                flags = (" [deleted]" if m.deleted else "") + (
+                    f" [edits={m.edits}]" if m.edits else ""
+                )
                 lines.append(f"  chat {m.chat_id} #{m.message_id}{flags}: {m.text[:200]!r}")
             lines.append(f"Pending updates: {len(self._updates)}")
             calls = self._calls[-25:]
@@ -1296,8 +1510,9 @@ class FakeTelegram:
         key = method.lower()
         with self._lock:
             self._faults.setdefault(key, deque()).append(
-                _Fault(status=status, retry_after=retry_after, description=description,
-                       remaining=times)
+                _Fault(
+                    status=status, retry_after=retry_after, description=description, remaining=times
+                )
             )
 
     def delay(self, method: str, seconds: float, *, after: bool = False) -> None:
@@ -1350,7 +1565,7 @@ class FakeTelegram:
         path = urlsplit(handler.path)
 
         if path.path.startswith("/file/bot"):
-            self._serve_file(handler, path.path[len("/file/bot"):])
+            self._serve_file(handler, path.path[len("/file/bot") :])
             return
 
         match = re.fullmatch(r"/bot([^/]*)/([A-Za-z0-9_]*)/?", path.path)
@@ -1358,13 +1573,15 @@ class FakeTelegram:
             self._send_json(handler, 404, _error_body(404, "Not Found"))
             return
         token, method = match.groups()
-        if token != self.token:
-            # Telegram: a well-formed but wrong token is 401, a malformed one 404.
-            status = 401 if re.fullmatch(r"\d+:[\w-]+", token) else 404
-            self._send_json(handler, status, _error_body(status, _DEFAULT_DESCRIPTIONS[status]))
-            return
         known = self._methods.get(method.lower())
         canonical = known[0] if known else method
+        if token != self.token:
+            # Telegram: a well-formed but wrong token is 401, a malformed one 404.  Recorded
+            # with no params: a bot with the wrong token should be visible in `calls`.
+            status = 401 if re.fullmatch(r"\d+:[\w-]+", token) else 404
+            rejected = ApiError(status, _DEFAULT_DESCRIPTIONS[status])
+            self._finish(handler, canonical, {}, {}, started, error=rejected)
+            return
 
         files: dict[str, bytes] = {}
         params: JSON = {}
@@ -1377,8 +1594,9 @@ class FakeTelegram:
             return
 
         if known is None:
-            self._finish(handler, canonical, params, files, started,
-                         error=ApiError(404, "Not Found"))
+            self._finish(
+                handler, canonical, params, files, started, error=ApiError(404, "Not Found")
+            )
             return
 
         with self._lock:
@@ -1398,8 +1616,14 @@ class FakeTelegram:
             return
         except Exception:  # a bug in the fake: say so loudly, but answer the client
             self._note_internal_error(traceback.format_exc())
-            self._finish(handler, canonical, params, files, started,
-                         error=ApiError(500, "Internal Server Error: bug in FakeTelegram"))
+            self._finish(
+                handler,
+                canonical,
+                params,
+                files,
+                started,
+                error=ApiError(500, "Internal Server Error: bug in FakeTelegram"),
+            )
             return
         if delay is not None and delay.after:
             self._stopping.wait(delay.seconds)
@@ -1421,20 +1645,44 @@ class FakeTelegram:
         else:
             status = error.status
             payload = _error_body(error.status, error.description, error.parameters)
-        self._record(Call(method=method, params=params, status=status,
-                          description=error.description if error else None,
-                          result=copy.deepcopy(result), files=files, started=started,
-                          finished=time.monotonic()))
+        self._record(
+            Call(
+                method=method,
+                params=params,
+                status=status,
+                description=error.description if error else None,
+                result=copy.deepcopy(result),
+                files=files,
+                started=started,
+                finished=time.monotonic(),
+            )
+        )
         self._send_json(handler, status, payload)
 
-    def _answer_fault(self, handler: _Handler, method: str, params: JSON,
-                      files: dict[str, bytes], started: float, fault: _Fault) -> None:
+    def _answer_fault(
+        self,
+        handler: _Handler,
+        method: str,
+        params: JSON,
+        files: dict[str, bytes],
+        started: float,
+        fault: _Fault,
+    ) -> None:
         if fault.status in (502, 503, 504):
             phrase = HTTPStatus(fault.status).phrase
             body = _PROXY_502.replace("502 Bad Gateway", f"{fault.status} {phrase}")
-            self._record(Call(method=method, params=params, status=fault.status,
-                              description=f"{fault.status} {phrase} (HTML)", injected=True,
-                              files=files, started=started, finished=time.monotonic()))
+            self._record(
+                Call(
+                    method=method,
+                    params=params,
+                    status=fault.status,
+                    description=f"{fault.status} {phrase} (HTML)",
+                    injected=True,
+                    files=files,
+                    started=started,
+                    finished=time.monotonic(),
+                )
+            )
             handler.send(fault.status, body.encode(), "text/html")
             return
         parameters = None
@@ -1443,10 +1691,20 @@ class FakeTelegram:
             parameters = {"retry_after": fault.retry_after}
         else:
             description = fault.description or _DEFAULT_DESCRIPTIONS.get(
-                fault.status, HTTPStatus(fault.status).phrase)
-        self._record(Call(method=method, params=params, status=fault.status,
-                          description=description, injected=True, files=files,
-                          started=started, finished=time.monotonic()))
+                fault.status, HTTPStatus(fault.status).phrase
+            )
+        self._record(
+            Call(
+                method=method,
+                params=params,
+                status=fault.status,
+                description=description,
+                injected=True,
+                files=files,
+                started=started,
+                finished=time.monotonic(),
+            )
+        )
         self._send_json(handler, fault.status, _error_body(fault.status, description, parameters))
 
     def _record(self, call: Call) -> None:
@@ -1456,8 +1714,9 @@ class FakeTelegram:
 
     @staticmethod
     def _send_json(handler: _Handler, status: int, payload: JSON) -> None:
-        handler.send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                     "application/json")
+        handler.send(
+            status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json"
+        )
 
     def _serve_file(self, handler: _Handler, rest: str) -> None:
         token, _, file_path = rest.partition("/")
@@ -1472,8 +1731,7 @@ class FakeTelegram:
     # Shared validation
     # ----------------------------------------------------------------------------------------
 
-    def _format(self, text: str | None, parse_mode: str | None,
-                entities: Any) -> ParsedText:
+    def _format(self, text: str | None, parse_mode: str | None, entities: Any) -> ParsedText:
         if text is None:
             raise ApiError(400, "Bad Request: message text is empty")
         if entities is not None and not isinstance(entities, list):
@@ -1501,8 +1759,11 @@ class FakeTelegram:
         if "inline_keyboard" in markup:
             rows = markup["inline_keyboard"]
             if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise ApiError(400, 'Bad Request: field "inline_keyboard" of the '
-                                    "InlineKeyboardMarkup should be an Array of Arrays")
+                raise ApiError(
+                    400,
+                    'Bad Request: field "inline_keyboard" of the '
+                    "InlineKeyboardMarkup should be an Array of Arrays",
+                )
             if sum(len(r) for r in rows) > 100:
                 raise ApiError(400, "Bad Request: reply markup is too long")
             for row in rows:
@@ -1514,19 +1775,28 @@ class FakeTelegram:
         if "keyboard" in markup:
             rows = markup["keyboard"]
             if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise ApiError(400, 'Bad Request: field "keyboard" of the ReplyKeyboardMarkup '
-                                    "should be an Array of Arrays")
+                raise ApiError(
+                    400,
+                    'Bad Request: field "keyboard" of the ReplyKeyboardMarkup '
+                    "should be an Array of Arrays",
+                )
             for row in rows:
                 for button in row:
-                    text = button if isinstance(button, str) else (
-                        button.get("text") if isinstance(button, dict) else None)
+                    text = (
+                        button
+                        if isinstance(button, str)
+                        else (button.get("text") if isinstance(button, dict) else None)
+                    )
                     if not isinstance(text, str) or not text:
-                        raise ApiError(400, "Bad Request: can't parse keyboard button: "
-                                            'Field "text" must be of type String')
+                        raise ApiError(
+                            400,
+                            "Bad Request: can't parse keyboard button: "
+                            'Field "text" must be of type String',
+                        )
             return markup
         if markup.get("remove_keyboard") is True or markup.get("force_reply") is True:
             return markup
-        raise ApiError(400, "Bad Request: can't find field \"inline_keyboard\"")
+        raise ApiError(400, 'Bad Request: can\'t find field "inline_keyboard"')
 
     @staticmethod
     def _validate_inline_button(button: Any) -> None:
@@ -1575,8 +1845,11 @@ class FakeTelegram:
         allowed = p.obj("allowed_updates")
         with self._cond:
             if self._webhook_url:
-                raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
-                                    "active; use deleteWebhook to delete the webhook first")
+                raise ApiError(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is "
+                    "active; use deleteWebhook to delete the webhook first",
+                )
             if isinstance(allowed, list):
                 # Telegram remembers the last list; an empty list means "the default set".
                 self._allowed_updates = [str(a) for a in allowed] or None
@@ -1627,8 +1900,9 @@ class FakeTelegram:
     def _api_setWebhook(self, p: _Params) -> bool:  # noqa: N802
         url = p.text("url") or ""
         if url and not url.lower().startswith("https://"):
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for "
-                                "webhook")
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
         with self._cond:
             self._webhook_url = url
             if p.flag("drop_pending_updates"):
@@ -1646,8 +1920,11 @@ class FakeTelegram:
 
     def _api_getWebhookInfo(self, p: _Params) -> JSON:  # noqa: N802
         with self._lock:
-            info: JSON = {"url": self._webhook_url, "has_custom_certificate": False,
-                          "pending_update_count": len(self._updates)}
+            info: JSON = {
+                "url": self._webhook_url,
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            }
             if self._webhook_url:
                 info["max_connections"] = 40
                 info["ip_address"] = "127.0.0.1"
@@ -1663,8 +1940,9 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
         for command in commands:
             if not isinstance(command, dict):
-                raise ApiError(400, "Bad Request: can't parse BotCommand: BotCommand should "
-                                    "be an Object")
+                raise ApiError(
+                    400, "Bad Request: can't parse BotCommand: BotCommand should be an Object"
+                )
             name, description = command.get("command"), command.get("description")
             if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]{1,32}", name):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
@@ -1672,8 +1950,9 @@ class FakeTelegram:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
         key = (_scope_key(p.obj("scope")), p.text("language_code") or "")
         with self._lock:
-            self._commands[key] = [{"command": c["command"], "description": c["description"]}
-                                   for c in commands]
+            self._commands[key] = [
+                {"command": c["command"], "description": c["description"]} for c in commands
+            ]
         return True
 
     def _api_getMyCommands(self, p: _Params) -> list[JSON]:  # noqa: N802
@@ -1722,13 +2001,19 @@ class FakeTelegram:
         with self._lock:
             chat = dict(self._chats[chat_id])
         # ChatFullInfo: PTB 22 requires these three fields.
-        chat.update({
-            "accent_color_id": 0,
-            "max_reaction_count": 11,
-            "accepted_gift_types": {"unlimited_gifts": True, "limited_gifts": True,
-                                    "unique_gifts": True, "premium_subscription": True,
-                                    "gifts_from_channels": True},
-        })
+        chat.update(
+            {
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": True,
+                    "limited_gifts": True,
+                    "unique_gifts": True,
+                    "premium_subscription": True,
+                    "gifts_from_channels": True,
+                },
+            }
+        )
         return chat
 
     def _api_getFile(self, p: _Params) -> JSON:  # noqa: N802
@@ -1760,8 +2045,9 @@ class FakeTelegram:
         reply_parameters = p.obj("reply_parameters")
         if isinstance(reply_parameters, dict):
             reply_to = reply_parameters.get("message_id", reply_to)
-            allow_without_reply = bool(reply_parameters.get("allow_sending_without_reply",
-                                                            allow_without_reply))
+            allow_without_reply = bool(
+                reply_parameters.get("allow_sending_without_reply", allow_without_reply)
+            )
         link_preview = p.obj("link_preview_options")
         if not isinstance(link_preview, dict):
             link_preview = {"is_disabled": True} if p.flag("disable_web_page_preview") else None
@@ -1788,9 +2074,14 @@ class FakeTelegram:
             if link_preview:
                 message["link_preview_options"] = link_preview
             self._messages[(chat_id, message["message_id"])] = _Message(
-                seq=next(self._seq), message=message, from_bot=True, source=p.text("text") or "",
-                parse_mode=p.text("parse_mode"), link_preview_options=link_preview,
-                disable_notification=p.flag("disable_notification"), reply_to_message_id=reply_to,
+                seq=next(self._seq),
+                message=message,
+                from_bot=True,
+                source=p.text("text") or "",
+                parse_mode=p.text("parse_mode"),
+                link_preview_options=link_preview,
+                disable_notification=p.flag("disable_notification"),
+                reply_to_message_id=reply_to,
             )
             self._cond.notify_all()
             return copy.deepcopy(message)
@@ -1828,9 +2119,11 @@ class FakeTelegram:
         with self._cond:
             current = stored.message
             # Editing without reply_markup removes the keyboard, as in Telegram.
-            if (current.get("text") == formatted.text
-                    and current.get("entities", []) == formatted.entities
-                    and current.get("reply_markup") == markup):
+            if (
+                current.get("text") == formatted.text
+                and current.get("entities", []) == formatted.entities
+                and current.get("reply_markup") == markup
+            ):
                 raise ApiError(400, _NOT_MODIFIED)
             stored.history.append(current.get("text", ""))
             current["text"] = formatted.text
@@ -1891,11 +2184,18 @@ class FakeTelegram:
             if query is None or query["answered"]:
                 raise ApiError(400, _QUERY_TOO_OLD)
             query["answered"] = True
-            self._callback_answers.append(CallbackAnswer(
-                callback_query_id=query_id, text=text, show_alert=p.flag("show_alert"),
-                url=p.text("url"), cache_time=p.integer("cache_time", 0) or 0, data=query["data"],
-                message_id=query["message_id"], chat_id=query["chat_id"],
-            ))
+            self._callback_answers.append(
+                CallbackAnswer(
+                    callback_query_id=query_id,
+                    text=text,
+                    show_alert=p.flag("show_alert"),
+                    url=p.text("url"),
+                    cache_time=p.integer("cache_time", 0) or 0,
+                    data=query["data"],
+                    message_id=query["message_id"],
+                    chat_id=query["chat_id"],
+                )
+            )
             self._cond.notify_all()
         return True
 
@@ -1918,18 +2218,27 @@ class FakeTelegram:
                 raise ApiError(400, _QUERY_TOO_OLD)
             query["answered"] = True
             button = p.obj("button")
-            self._inline_answers.append(InlineAnswer(
-                inline_query_id=query_id, query=query["query"], results=results,
-                cache_time=p.integer("cache_time"), is_personal=p.flag("is_personal"),
-                next_offset=next_offset, button=button if isinstance(button, dict) else None,
-            ))
+            self._inline_answers.append(
+                InlineAnswer(
+                    inline_query_id=query_id,
+                    query=query["query"],
+                    results=results,
+                    cache_time=p.integer("cache_time"),
+                    is_personal=p.flag("is_personal"),
+                    next_offset=next_offset,
+                    button=button if isinstance(button, dict) else None,
+                )
+            )
             self._cond.notify_all()
         return True
 
     def _validate_inline_result(self, result: Any, seen: set[str]) -> None:
         if not isinstance(result, dict):
-            raise ApiError(400, "Bad Request: can't parse inline query result: "
-                                "InlineQueryResult should be an Object")
+            raise ApiError(
+                400,
+                "Bad Request: can't parse inline query result: "
+                "InlineQueryResult should be an Object",
+            )
         result_id = result.get("id")
         if not isinstance(result_id, str) or not 1 <= len(result_id.encode("utf-8")) <= 64:
             raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
@@ -1942,14 +2251,21 @@ class FakeTelegram:
         content = result.get("input_message_content")
         if kind == "article":
             if not isinstance(result.get("title"), str) or not result["title"]:
-                raise ApiError(400, "Bad Request: can't parse inline query result: "
-                                    'Field "title" must be of type String')
+                raise ApiError(
+                    400,
+                    "Bad Request: can't parse inline query result: "
+                    'Field "title" must be of type String',
+                )
             if not isinstance(content, dict):
-                raise ApiError(400, "Bad Request: can't parse inline query result: "
-                                    'Field "input_message_content" must be of type Object')
+                raise ApiError(
+                    400,
+                    "Bad Request: can't parse inline query result: "
+                    'Field "input_message_content" must be of type Object',
+                )
         if isinstance(content, dict) and "message_text" in content:
-            self._format(content.get("message_text"), content.get("parse_mode"),
-                         content.get("entities"))
+            self._format(
+                content.get("message_text"), content.get("parse_mode"), content.get("entities")
+            )
         if "reply_markup" in result:
             self._validate_markup(result["reply_markup"], inline_only=True)
 
@@ -2005,4 +2321,3 @@ def _snapshot(stored: _Message) -> SentMessage:
         history=tuple(stored.history),
         inline_message_id=stored.inline_message_id,
     )
-

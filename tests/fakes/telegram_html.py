@@ -92,18 +92,41 @@ def _byte_offset(source: str, index: int) -> int:
 
 # tdlib's MessageEntity::get_type_priority; used as the last sort key like sort_entities().
 _PRIORITY = {
-    "mention": 50, "hashtag": 50, "bot_command": 50, "url": 50, "email": 50, "bold": 90,
-    "italic": 91, "code": 20, "pre": 11, "text_link": 49, "text_mention": 49, "cashtag": 50,
-    "phone_number": 50, "underline": 92, "strikethrough": 93, "blockquote": 0,
-    "expandable_blockquote": 0, "spoiler": 94, "custom_emoji": 99,
+    "mention": 50,
+    "hashtag": 50,
+    "bot_command": 50,
+    "url": 50,
+    "email": 50,
+    "bold": 90,
+    "italic": 91,
+    "code": 20,
+    "pre": 11,
+    "text_link": 49,
+    "text_mention": 49,
+    "cashtag": 50,
+    "phone_number": 50,
+    "underline": 92,
+    "strikethrough": 93,
+    "blockquote": 0,
+    "expandable_blockquote": 0,
+    "spoiler": 94,
+    "custom_emoji": 99,
 }
 
 # tdlib's internal names (used in its error messages) -> Bot API entity type.
 _TD_TO_API = {
-    "Bold": "bold", "Italic": "italic", "Underline": "underline",
-    "Strikethrough": "strikethrough", "Spoiler": "spoiler", "Code": "code", "Pre": "pre",
-    "PreCode": "pre", "TextUrl": "text_link", "CustomEmoji": "custom_emoji",
-    "BlockQuote": "blockquote", "ExpandableBlockQuote": "expandable_blockquote",
+    "Bold": "bold",
+    "Italic": "italic",
+    "Underline": "underline",
+    "Strikethrough": "strikethrough",
+    "Spoiler": "spoiler",
+    "Code": "code",
+    "Pre": "pre",
+    "PreCode": "pre",
+    "TextUrl": "text_link",
+    "CustomEmoji": "custom_emoji",
+    "BlockQuote": "blockquote",
+    "ExpandableBlockQuote": "expandable_blockquote",
 }
 
 # Entities whose payload is not the visible text; tdlib keeps them even if they cover only
@@ -112,9 +135,7 @@ _HIDDEN_DATA = frozenset({"text_link", "text_mention", "custom_emoji"})
 
 
 def _sort_entities(entities: list[Entity]) -> list[Entity]:
-    return sorted(
-        entities, key=lambda e: (e["offset"], -e["length"], _PRIORITY.get(e["type"], 50))
-    )
+    return sorted(entities, key=lambda e: (e["offset"], -e["length"], _PRIORITY.get(e["type"], 50)))
 
 
 _USER_LINK = re.compile(r"^tg://user\?id=(\d+)$", re.IGNORECASE)
@@ -152,8 +173,12 @@ def _text_link_entity(offset: int, length: int, url: str) -> Entity | None:
     if user:
         uid = int(user.group(1))
         # The server fills in the real user object if it knows the user.
-        return {"type": "text_mention", "offset": offset, "length": length,
-                "user": {"id": uid, "is_bot": False, "first_name": str(uid)}}
+        return {
+            "type": "text_mention",
+            "offset": offset,
+            "length": length,
+            "user": {"id": uid, "is_bot": False, "first_name": str(uid)},
+        }
     checked = _checked_link(url)
     if not checked:
         return None
@@ -164,10 +189,26 @@ def _text_link_entity(offset: int, length: int, url: str) -> Entity | None:
 # HTML
 # --------------------------------------------------------------------------------------------
 
-_HTML_TAGS = frozenset({
-    "a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler", "tg-emoji",
-    "span", "pre", "code", "blockquote",
-})
+_HTML_TAGS = frozenset(
+    {
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    }
+)
 # tdlib's is_space() also matches the NUL terminator; "" plays that role here (end of input).
 _HTML_SPACE = frozenset({"", " ", "\t", "\r", "\n", "\v", "\0"})
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
@@ -250,10 +291,14 @@ def parse_html(source: str, *, strict: bool = True) -> ParsedText:
                 match = re.match(r"&#?[A-Za-z0-9]*;?", source[i:])
                 ref = match.group(0) if match else "&"
                 if (ref.endswith(";") and len(ref) > 2) or ref[1:] in _NAMED_ENTITIES:
-                    raise error(f'Unsupported HTML entity "{ref}" at byte offset '
-                                f"{_byte_offset(source, i)} (strict)")
-                raise error(f"Character '&' at byte offset {_byte_offset(source, i)} must be "
-                            f'escaped as "&amp;" (strict)')
+                    raise error(
+                        f'Unsupported HTML entity "{ref}" at byte offset '
+                        f"{_byte_offset(source, i)} (strict)"
+                    )
+                raise error(
+                    f"Character '&' at byte offset {_byte_offset(source, i)} must be "
+                    f'escaped as "&amp;" (strict)'
+                )
         if c != "<":
             out.append(c)
             utf16 += _units(c)
@@ -270,8 +315,9 @@ def parse_html(source: str, *, strict: bool = True) -> ParsedText:
                 raise error(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
             tag = source[begin + 1 : i].lower()
             if tag not in _HTML_TAGS:
-                raise error(f'Unsupported start tag "{tag}" at byte offset '
-                            f"{_byte_offset(source, begin)}")
+                raise error(
+                    f'Unsupported start tag "{tag}" at byte offset {_byte_offset(source, begin)}'
+                )
             argument = ""
             while at(i) != ">":
                 while at(i) != "" and at(i) in _HTML_SPACE:
@@ -283,8 +329,10 @@ def parse_html(source: str, *, strict: bool = True) -> ParsedText:
                     i += 1
                 attr_name = source[attr_begin:i]
                 if not attr_name:
-                    raise error(f'Empty attribute name in the tag "{tag}" at byte offset '
-                                f"{_byte_offset(source, begin)}")
+                    raise error(
+                        f'Empty attribute name in the tag "{tag}" at byte offset '
+                        f"{_byte_offset(source, begin)}"
+                    )
                 while at(i) != "" and at(i) in _HTML_SPACE:
                     i += 1
                 if at(i) != "=":
@@ -292,26 +340,33 @@ def parse_html(source: str, *, strict: bool = True) -> ParsedText:
                     if tag == "blockquote" and attr_name == "expandable":
                         argument = "1"
                         continue
-                    raise error("Expected equal sign in declaration of an attribute of the tag "
-                                f'"{tag}" at byte offset {_byte_offset(source, begin)}')
+                    raise error(
+                        "Expected equal sign in declaration of an attribute of the tag "
+                        f'"{tag}" at byte offset {_byte_offset(source, begin)}'
+                    )
                 i += 1
                 while at(i) != "" and at(i) in _HTML_SPACE:
                     i += 1
                 if at(i) == "":
-                    raise error(f'Unclosed start tag "{tag}" at byte offset '
-                                f"{_byte_offset(source, begin)}")
+                    raise error(
+                        f'Unclosed start tag "{tag}" at byte offset {_byte_offset(source, begin)}'
+                    )
                 if at(i) not in ("'", '"'):
                     # An unquoted "name token": letters, digits, '.', '-'; case-insensitive.
                     if strict:
-                        raise error(f'Attribute value must be quoted in the tag "{tag}" at byte '
-                                    f"offset {_byte_offset(source, begin)} (strict)")
+                        raise error(
+                            f'Attribute value must be quoted in the tag "{tag}" at byte '
+                            f"offset {_byte_offset(source, begin)} (strict)"
+                        )
                     token_begin = i
                     while at(i) != "" and (at(i).isascii() and at(i).isalnum() or at(i) in ".-"):
                         i += 1
                     value = source[token_begin:i].lower()
                     if at(i) not in _HTML_SPACE and at(i) != ">":
-                        raise error("Unexpected end of name token at byte offset "
-                                    f"{_byte_offset(source, token_begin)}")
+                        raise error(
+                            "Unexpected end of name token at byte offset "
+                            f"{_byte_offset(source, token_begin)}"
+                        )
                 else:
                     quote = source[i]
                     i += 1
@@ -339,8 +394,10 @@ def parse_html(source: str, *, strict: bool = True) -> ParsedText:
                 elif tag == "tg-emoji" and attr_name == "emoji-id":
                     argument = value
             if tag == "span" and argument != "spoiler":
-                raise error('Tag "span" must have class "tg-spoiler" at byte offset '
-                            f"{_byte_offset(source, begin)}")
+                raise error(
+                    'Tag "span" must have class "tg-spoiler" at byte offset '
+                    f"{_byte_offset(source, begin)}"
+                )
             stack.append(_OpenTag(tag, argument, utf16, len(out)))
             i += 1  # past '>'
             continue
@@ -358,8 +415,10 @@ def parse_html(source: str, *, strict: bool = True) -> ParsedText:
         i += 1
         top = stack.pop()
         if end_name and end_name != top.name:
-            raise error(f"Unmatched end tag at byte offset {_byte_offset(source, begin)}, "
-                        f'expected "</{top.name}>", found "</{end_name}>"')
+            raise error(
+                f"Unmatched end tag at byte offset {_byte_offset(source, begin)}, "
+                f'expected "</{top.name}>", found "</{end_name}>"'
+            )
         if utf16 <= top.utf16_offset:
             continue  # empty element: no entity, like tdlib
         offset, length = top.utf16_offset, utf16 - top.utf16_offset
@@ -385,16 +444,27 @@ def parse_html(source: str, *, strict: bool = True) -> ParsedText:
             last = entities[-1] if entities else None
             # <pre><code class="language-x">..</code></pre>: the inner code becomes "pre"
             # with a language (tdlib's PreCode).
-            if (last is not None and last["type"] == "code" and last["offset"] == offset
-                    and last["length"] == length and last.get("language")):
+            if (
+                last is not None
+                and last["type"] == "code"
+                and last["offset"] == offset
+                and last["length"] == length
+                and last.get("language")
+            ):
                 last["type"] = "pre"
                 entity = None
             else:
                 entity = {"type": "pre"}
         elif top.name == "code":
             last = entities[-1] if entities else None
-            if (last is not None and last["type"] == "pre" and last["offset"] == offset
-                    and last["length"] == length and top.argument and "language" not in last):
+            if (
+                last is not None
+                and last["type"] == "pre"
+                and last["offset"] == offset
+                and last["length"] == length
+                and top.argument
+                and "language" not in last
+            ):
                 last["language"] = top.argument
                 entity = None
             else:
@@ -456,8 +526,9 @@ def parse_markdown_v2(source: str) -> ParsedText:
             chars.append(source[k])
             k += 1
         if at(k) != ")":
-            raise EntityParseError(f"Can't find end of {what} at byte offset "
-                                   f"{_byte_offset(source, start)}")
+            raise EntityParseError(
+                f"Can't find end of {what} at byte offset {_byte_offset(source, start)}"
+            )
         return "".join(chars), k
 
     out: list[str] = []
@@ -563,16 +634,18 @@ def parse_markdown_v2(source: str) -> ParsedText:
             else:
                 raise reserved(c)
             if kind is not None:
-                stack.append(_OpenMd(kind, argument, utf16,
-                                     _byte_offset(source, start_index), len(out)))
+                stack.append(
+                    _OpenMd(kind, argument, utf16, _byte_offset(source, start_index), len(out))
+                )
             i += 1
             continue
 
         # --- end of an entity ---
         top = stack[-1]
         if c == "\n" and top.kind != "BlockQuote":
-            raise EntityParseError(f"Can't find end of {top.kind} entity at byte offset "
-                                   f"{top.byte_offset}")
+            raise EntityParseError(
+                f"Can't find end of {top.kind} entity at byte offset {top.byte_offset}"
+            )
         skip = utf16 == top.utf16_offset
         entity: Entity | None = None
         if top.kind in ("Bold", "Italic", "Code", "Strikethrough"):
@@ -615,12 +688,18 @@ def parse_markdown_v2(source: str) -> ParsedText:
     if have_blockquote and stack and stack[-1].kind == "BlockQuote":
         top = stack.pop()
         if utf16 != top.utf16_offset:
-            entities.append({"type": "blockquote", "offset": top.utf16_offset,
-                             "length": utf16 - top.utf16_offset})
+            entities.append(
+                {
+                    "type": "blockquote",
+                    "offset": top.utf16_offset,
+                    "length": utf16 - top.utf16_offset,
+                }
+            )
     if stack:
         top = stack[-1]
-        raise EntityParseError(f"Can't find end of {top.kind} entity at byte offset "
-                               f"{top.byte_offset}")
+        raise EntityParseError(
+            f"Can't find end of {top.kind} entity at byte offset {top.byte_offset}"
+        )
     return ParsedText("".join(out), _sort_entities(entities))
 
 
@@ -674,14 +753,17 @@ def parse_markdown(source: str) -> ParsedText:
                 i += 2 if at(i + 1) in ("\n", "\r") and at(i) != at(i + 1) else 1
         start = utf16
         text_begin = len(out)
-        while i < n and (source[i] != end_char
-                         or (is_pre and not (at(i + 1) == "`" and at(i + 2) == "`"))):
+        while i < n and (
+            source[i] != end_char or (is_pre and not (at(i + 1) == "`" and at(i + 2) == "`"))
+        ):
             out.append(source[i])
             utf16 += _units(source[i])
             i += 1
         if i == n:
-            raise EntityParseError("Can't find end of the entity starting at byte offset "
-                                   f"{_byte_offset(source, begin)}")
+            raise EntityParseError(
+                "Can't find end of the entity starting at byte offset "
+                f"{_byte_offset(source, begin)}"
+            )
         if utf16 != start:
             length = utf16 - start
             entity: Entity | None = None
@@ -790,8 +872,10 @@ def find_auto_entities(text: str) -> list[Entity]:
         if any(start < c_end and c_start < end for c_start, c_end, _ in chosen):
             continue
         chosen.append((start, end, kind))
-    return [{"type": kind, "offset": prefix[s], "length": prefix[e] - prefix[s]}
-            for s, e, kind in sorted(chosen)]
+    return [
+        {"type": kind, "offset": prefix[s], "length": prefix[e] - prefix[s]}
+        for s, e, kind in sorted(chosen)
+    ]
 
 
 # Characters tdlib's clean_input_string_with_entities drops from a message text.
@@ -934,8 +1018,10 @@ def format_message_text(
             if not isinstance(offset, int) or not isinstance(length, int) or offset < 0:
                 raise EntityParseError(f"Receive an entity with incorrect offset {offset}")
             if length < 0 or offset + length > total:
-                raise EntityParseError(f"Entity beginning at UTF-16 offset {offset} ends after "
-                                       f"the end of the text at UTF-16 offset {offset + length}")
+                raise EntityParseError(
+                    f"Entity beginning at UTF-16 offset {offset} ends after "
+                    f"the end of the text at UTF-16 offset {offset + length}"
+                )
     result = normalize_text(parsed)
     if not result.text.strip(" \n"):
         raise MessageTextError("message text is empty")
