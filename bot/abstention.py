@@ -21,7 +21,7 @@ from index.search import Retrieval
 logger = logging.getLogger(__name__)
 
 CALIBRATION = Path(__file__).with_name("abstention.json")
-FEATURES = ("dense", "lexical", "coverage", "known", "unknown_count", "agree")
+FEATURES = ("dense", "coverage", "min_support", "mean_support", "type_missing", "unknown_name")
 
 _SMALL_TALK = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening|night|day)|"
@@ -45,15 +45,14 @@ def is_small_talk(question: str) -> bool:
 def features(retrieval: Retrieval) -> dict[str, float]:
     """The signals the decision uses, for the best hit of a retrieval."""
     top = retrieval.hits[0]
-    terms = retrieval.key_terms
-    by_dense = max(retrieval.hits, key=lambda h: h.dense)
+    support = [s.similarity for s in retrieval.support]
     return {
         "dense": top.dense,
-        "lexical": top.lexical,
         "coverage": top.coverage,
-        "known": 1 - len(retrieval.unknown_terms) / len(terms) if terms else 0.0,
-        "unknown_count": float(len(retrieval.unknown_terms)),
-        "agree": float(by_dense.row == top.row and top.lexical >= 0.999),
+        "min_support": min(support, default=0.0),
+        "mean_support": sum(support) / len(support) if support else 0.0,
+        "type_missing": float(retrieval.answer_type is not None and not top.offers_type),
+        "unknown_name": float(bool(retrieval.unknown_names)),
     }
 
 

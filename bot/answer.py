@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.abstention import Abstainer, is_small_talk
+from index.lexical import key_terms
 from index.search import Hit, Retrieval, Retriever
 
 MAX_QUESTION_CHARS = 1000
@@ -67,14 +68,12 @@ class Answerer:
         cleaned = [clean_question(q) for q, _ in asks]
         answers: list[Answer | None] = [_precheck(q) for q in cleaned]
         todo = [i for i, a in enumerate(answers) if a is None]
-        if todo:
-            vectors = self.retriever.embedder.embed([cleaned[i] for i in todo])
-            for i, vector in zip(todo, vectors, strict=True):
-                answers[i] = self._decide(self.retriever.retrieve_vector(cleaned[i], vector, 10))
+        queries = [(cleaned[i], follow_up_context(cleaned[i], asks[i][1])) for i in todo]
+        for i, retrieval in zip(todo, self.retriever.retrieve_many(queries), strict=True):
+            answers[i] = self._decide(cleaned[i], retrieval)
         return [a for a in answers if a is not None]
 
-    def _decide(self, retrieval: Retrieval) -> Answer:
-        question = retrieval.question
+    def _decide(self, question: str, retrieval: Retrieval) -> Answer:
         ranking = tuple(retrieval.hits)
         if not ranking or self.abstainer.abstains(retrieval):
             reason = Reason.NOT_COVERED if is_latin(question) else Reason.LANGUAGE
@@ -87,6 +86,28 @@ def clean_question(text: str) -> str:
     """Drop control characters and collapse whitespace; keep every letter of every script."""
     text = "".join(c for c in text if unicodedata.category(c)[0] != "C" or c in "\n\t")
     return re.sub(r"\s+", " ", text).strip()
+
+
+_FOLLOW_UP = re.compile(
+    r"^(?:and|but|so|also|then|what about|how about|and what about)\b|"
+    r"\b(?:he|she|they|them|it|its|his|her|their|this|that|those|these|him|there)\b",
+    re.IGNORECASE,
+)
+
+
+def follow_up_context(question: str, history: Sequence[str]) -> str | None:
+    """The previous question, when this one leans on it; None for a self-contained question.
+
+    "And who paid for them?" means nothing alone; after "What weapons did North Korea send
+    to Wagner?" it does. A question that names its own subject is searched as it is.
+    """
+    if not history:
+        return None
+    previous = clean_question(history[-1])
+    subject = key_terms(question)  # pronouns and question words are not subject terms
+    if previous and (_FOLLOW_UP.search(question) and len(subject) < 3 or len(subject) < 2):
+        return previous
+    return None
 
 
 def is_latin(text: str) -> bool:

@@ -294,6 +294,86 @@ def eval_(
         raise click.ClickException("below thresholds: " + "; ".join(failed))
 
 
+# ---------------------------------------------------------------- Telegram
+
+
+@cli.command()
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Run the Telegram bot (long polling; a webhook when NEWSBOT_WEBHOOK_URL is set).
+
+    \b
+    Needs TELEGRAM_BOT_TOKEN (environment or .env). A self-hosted Bot API server:
+      TELEGRAM_BASE_URL=http://localhost:8081/bot newsbot serve
+    Webhook mode (pip install "python-telegram-bot[webhooks]"):
+      NEWSBOT_WEBHOOK_URL=https://bot.example.org/hook NEWSBOT_WEBHOOK_PORT=8443 newsbot serve
+    """
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.redaction import redact
+    from bot.telegram_app import build_application, run
+
+    settings = _settings(ctx)
+    if settings.telegram_bot_token is None:
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        logging.getLogger().setLevel(logging.INFO)  # a server says what it is doing
+    app = build_application(settings, _engine(ctx))  # from here on, logs hide the token
+    try:
+        run(app, settings)
+    except InvalidToken as exc:
+        raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it") from exc
+    except (TelegramError, RuntimeError) as exc:
+        raise click.ClickException(redact(f"the bot stopped: {exc}")) from exc
+
+
+@cli.command("run")
+@click.pass_context
+def run_(ctx: click.Context) -> None:
+    """`newsbot serve` when TELEGRAM_BOT_TOKEN is set, else the terminal chat (`make run`)."""
+    if _settings(ctx).telegram_bot_token is None:
+        click.echo("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat instead.", err=True)
+        ctx.invoke(chat)
+    else:
+        ctx.invoke(serve)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
+@click.option("--limit", default=50, show_default=True, help="At most this many of each list.")
+@click.pass_context
+def feedback(ctx: click.Context, as_json: bool, limit: int) -> None:
+    """Print what users told the bot: unanswered questions first, then 👎 and 👍 votes."""
+    from dataclasses import asdict
+
+    from bot.feedback import FeedbackStore
+
+    path = _settings(ctx).feedback_db
+    if not path.exists():
+        raise click.ClickException(f"no feedback yet ({path} does not exist)")
+    store = FeedbackStore(path)
+    try:
+        unanswered, votes = store.unanswered()[:limit], store.votes()[:limit]
+    finally:
+        store.close()
+    if as_json:
+        report = {
+            "unanswered": [asdict(u) for u in unanswered],
+            "votes": [asdict(v) for v in votes],
+        }
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Questions the bot could not answer ({len(unanswered)}):")
+    for u in unanswered:
+        click.echo(f"  {u.times:>3}× {u.question!r} ({u.reason}, last {u.last_at})")
+    down = sum(v.vote < 0 for v in votes)
+    click.echo(f"\nFeedback ({down} 👎, {len(votes) - down} 👍):")
+    for v in votes:
+        answer = " ".join(v.answer.split())
+        answer = answer if len(answer) <= 100 else answer[:99] + "…"
+        click.echo(f"  {'👎' if v.vote < 0 else '👍'} {v.at} {v.question!r}\n       -> {answer}")
+
+
 def _guard(make: Callable[[], T]) -> T:
     """Run `make`, turning the core's named errors into one clear sentence and exit 1."""
     try:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.answer import Answer, Status
 from bot.format import to_plain
+from index.search import Hit
 
 NON_ENGLISH = "non_english"
 
@@ -69,7 +70,7 @@ def _outcome(item: LabelledQuestion, answer: Answer) -> Outcome:
         (
             i
             for i, hit in enumerate(answer.candidates, start=1)
-            if _contains(hit.passage.text, item.answer_substrings)
+            if _contains(_provenance_text(hit), item.answer_substrings)
         ),
         None,
     )
@@ -89,6 +90,12 @@ def _outcome(item: LabelledQuestion, answer: Answer) -> Outcome:
         text_hit=bool(item.answer_substrings) and _contains(to_plain(answer), item.answer_substrings),
         speaker_ok=speaker_ok,
     )
+
+
+def _provenance_text(hit: Hit) -> str:
+    """A passage as the reply shows it: its text and who said it."""
+    speakers = {s.label() for s in (hit.highlight.speaker, hit.passage.speaker) if s}
+    return " ".join([hit.passage.text, *speakers])
 
 
 def _same_person(expected: str, found: str) -> bool:

@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     history_turns: int = Field(default=3, ge=0, le=10)
     history_ttl_seconds: int = Field(default=900, ge=0)
     reload_check_seconds: float = Field(default=10.0, ge=0)
+    # Telegram asks bots to send "typing…" only when a reply takes noticeable time; answers
+    # usually take tens of milliseconds, and each chat action costs a request of the flood budget.
+    typing_after_seconds: float = Field(default=0.2, ge=0)
+    # Webhook mode (optional; needs `pip install "python-telegram-bot[webhooks]"`): with a
+    # public HTTPS URL set, `newsbot serve` listens on webhook_listen:webhook_port, not polling.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
 
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_ids", mode="before")
     @classmethod

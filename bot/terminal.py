@@ -55,7 +55,7 @@ def run_chat(engine: Engine, console: Console | None = None) -> None:
 
 
 def print_report(report: dict[str, Any], failures: Sequence[Outcome] = ()) -> None:
-    console = Console()
+    console = Console(width=max(140, Console().width))  # a table, not a squeezed one, in CI logs
     table = Table(title="newsbot eval")
     columns = [
         "questions",

@@ -24,6 +24,7 @@ from corpus.loader import CorpusError, corpus_hash, load_corpus
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.passages import DEFAULT_MAX_CHARS, Passage, embedding_text, split_passages
+from index.vocabulary import VOCAB_VECTORS, Vocabulary, corpus_words
 from index.store import (
     MANIFEST,
     FaissStore,
@@ -75,10 +76,9 @@ def build_index(
     if not articles:
         raise CorpusError(f"{corpus_dir}: no usable article files (*.md, *.txt with front matter)")
     passages = [p for article in articles for p in split_passages(article, max_chars)]
-    sentences = [s.text for p in passages for s in p.sentences]
     with _build_lock(target):
         cache = _previous_vectors(target, embedder)
-        texts = [embedding_text(p) for p in passages] + sentences
+        texts = _texts(passages)
         vectors, embedded = _embed_with_cache(texts, embedder, cache, progress)
         build = new_build_dir(target)
         try:
@@ -133,22 +133,24 @@ def _build_lock(target: Path) -> Iterator[None]:
         yield
 
 
+def _texts(passages: Sequence[Passage]) -> list[str]:
+    """Everything embedded, in store order: passages, then sentences, then vocabulary words."""
+    passage_texts = [embedding_text(p) for p in passages]
+    sentences = [s.text for p in passages for s in p.sentences]
+    return passage_texts + sentences + corpus_words([p.text for p in passages])
+
+
 def _previous_vectors(target: Path, embedder: Embedder) -> dict[str, np.ndarray]:
     """Vectors of the served index, by text, when it was built with the same model."""
     try:
         manifest = Manifest.read(target)
         if (manifest.model, manifest.dim) != (embedder.name, embedder.dim):
             return {}
-        old = [Passage.from_dict(json.loads(line)) for line in (target / PASSAGES).open()]
-        old_texts = [embedding_text(p) for p in old] + [s.text for p in old for s in p.sentences]
-        stored = np.vstack(
-            [
-                FaissStore.load(target / PASSAGE_VECTORS).vectors(range(len(old))),
-                FaissStore.load(target / SENTENCE_VECTORS).vectors(
-                    range(len(old_texts) - len(old))
-                ),
-            ]
-        )
+        with (target / PASSAGES).open(encoding="utf-8") as handle:
+            old = [Passage.from_dict(json.loads(line)) for line in handle]
+        old_texts = _texts(old)
+        stores = [FaissStore.load(target / name) for name in (PASSAGE_VECTORS, SENTENCE_VECTORS, VOCAB_VECTORS)]
+        stored = np.vstack([store.vectors(range(len(store))) for store in stores])
     except (IndexProblem, OSError, ValueError, KeyError, RuntimeError) as exc:
         logger.info("no reusable vectors in %s (%s)", target, exc)
         return {}
@@ -185,19 +187,24 @@ def _write(
     with (build / PASSAGES).open("w", encoding="utf-8") as handle:
         for passage in passages:
             handle.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
+    sentences = sum(len(p.sentences) for p in passages)
+    vocab = corpus_words([p.text for p in passages])
     for name, rows in (
         (PASSAGE_VECTORS, vectors[: len(passages)]),
-        (SENTENCE_VECTORS, vectors[len(passages) :]),
+        (SENTENCE_VECTORS, vectors[len(passages) : len(passages) + sentences]),
     ):
         store = FaissStore(embedder.dim)
         store.add(rows)
         store.save(build / name)
+    words = FaissStore(embedder.dim)
+    words.add(vectors[len(passages) + sentences :])
+    Vocabulary(vocab, words).save(build)
     LexicalIndex.build([p.text for p in passages]).save(build / LEXICAL)
     return Manifest(
         model=embedder.name,
         dim=embedder.dim,
         passages=len(passages),
-        sentences=len(vectors) - len(passages),
+        sentences=sentences,
         corpus_hash="",
         chunking={},
         articles=articles,

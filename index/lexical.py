@@ -24,7 +24,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 _TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 # Words that shape a question but carry no subject: they must not count as "missing" terms.
-_QUESTION_WORDS = frozenset(
+QUESTION_WORDS = frozenset(
     """what which who whom whose when where why how many much does did do done doing is are was
     were be been being the a an of to in on at for from by with about as and or but not no
     there their they them it its this that these those he she his her him i me my we our you
@@ -39,21 +39,29 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
-def _words(text: str) -> list[str]:
-    words = _TOKEN.findall(_THOUSANDS.sub("", text.casefold()))
-    return [w.replace("’", "'").removesuffix("'s") for w in words]
+def words(text: str) -> list[str]:
+    """Lower-cased words; thousands separators dropped (50,000 == 50000), possessives cut."""
+    found = _TOKEN.findall(_THOUSANDS.sub("", text.casefold()))
+    return [w.replace("’", "'").removesuffix("'s") for w in found]
+
+
+def stem(terms: Sequence[str]) -> list[str]:
+    return list(_stemmer().stemWords(list(terms)))
 
 
 def analyse(text: str) -> list[str]:
-    """Lower-cased, stemmed word terms; thousands separators dropped so 50,000 == 50000."""
-    kept = [w for w in _words(text) if w not in STOPWORDS_EN]
-    return [t for t in _stemmer().stemWords(kept) if t]
+    """The terms BM25 indexes: stemmed words without stopwords."""
+    return [t for t in stem([w for w in words(text) if w not in STOPWORDS_EN]) if t]
+
+
+def key_words(question: str) -> list[str]:
+    """The question's subject words (no question words), in order, unique."""
+    kept = [w for w in words(question) if w not in QUESTION_WORDS and len(w) > 1]
+    return list(dict.fromkeys(kept))
 
 
 def key_terms(question: str) -> list[str]:
-    """The question's subject terms: analysed words minus question words, order kept, unique."""
-    kept = [w for w in _words(question) if w not in _QUESTION_WORDS and len(w) > 1]
-    return list(dict.fromkeys(_stemmer().stemWords(kept)))
+    return list(dict.fromkeys(stem(key_words(question))))
 
 
 class LexicalIndex:
@@ -79,12 +87,16 @@ class LexicalIndex:
     def load(cls, directory: Path) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(directory), mmap=True, show_progress=False))
 
-    def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every passage for these analysed terms (zeros when none is known)."""
-        known = [t for t in terms if t in self.vocab]
-        if not known:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+    def scores(self, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
+        """BM25 score of every passage for these analysed terms, optionally weighted per term."""
+        total = np.zeros(self.size, dtype=np.float32)
+        if weights is None:
+            known = [t for t in terms if t in self.vocab]
+            return np.asarray(self._bm25.get_scores(known), dtype=np.float32) if known else total
+        for term, weight in zip(terms, weights, strict=True):
+            if term in self.vocab and weight > 0:
+                total += weight * np.asarray(self._bm25.get_scores([term]), dtype=np.float32)
+        return total
 
     def passages_with(self, term: str) -> np.ndarray:
         """Rows of the passages that contain `term` (an analysed term)."""

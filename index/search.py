@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +17,21 @@ import numpy as np
 
 from index.builder import LEXICAL, PASSAGE_VECTORS, PASSAGES, SENTENCE_VECTORS
 from index.embedder import Embedder
-from index.lexical import LexicalIndex, analyse, key_terms
+from index.answertype import expected_type, focus_text, offers
+from index.lexical import LexicalIndex, analyse, key_words, stem
 from index.passages import Passage, Sentence
 from index.store import FaissStore, IndexCorrupt, IndexMismatch, Manifest
+from index.vocabulary import TermSupport, Vocabulary
 
 logger = logging.getLogger(__name__)
 
 CANDIDATES = 20  # per ranker, before fusion
-LEXICAL_WEIGHT = 0.25  # share of the fused score that comes from BM25
+LEXICAL_WEIGHT = 0.2  # share of the fused score that comes from BM25
+EXPAND = 0.6  # cosine from which a corpus word stands in for an unknown question word
+CONTEXT_WEIGHT = 0.5  # lexical weight of a follow-up's context terms
+# A capitalised word that does not start the question (nor follow "?"/"."): a name.
+_NAME = re.compile(r"(?<!^)(?<![.?!] )(?<![.?!])\b[A-Z][a-z]+(?:[-’'][A-Za-z]+)?\b")
+SENTENCE_MIX = 0.0  # dense score = mix of the passage's cosine and its best sentence's
 
 
 @dataclass(frozen=True)
@@ -34,15 +42,17 @@ class Hit:
     dense: float  # best cosine of the passage or one of its sentences
     lexical: float  # BM25 relative to the best BM25 score for this question
     highlight: Sentence  # the sentence that best answers the question
-    coverage: float  # share of the question's key terms found in the passage
+    coverage: float  # share of the question's key words (or close synonyms) in the passage
+    offers_type: bool  # a sentence holds the kind of answer asked for, about the question's focus
 
 
 @dataclass(frozen=True)
 class Retrieval:
-    question: str
+    question: str  # what was searched for (the question, with its context for a follow-up)
     hits: list[Hit]  # best first
-    key_terms: tuple[str, ...]
-    unknown_terms: tuple[str, ...]  # key terms that no passage of the corpus contains
+    support: tuple[TermSupport, ...]  # how the corpus covers each key word of the question
+    answer_type: str | None  # number, date, person, place, age, or None
+    unknown_names: tuple[str, ...]  # capitalised names in the question the corpus never mentions
 
 
 class SearchIndex:
@@ -56,8 +66,12 @@ class SearchIndex:
         passage_store: FaissStore,
         sentence_store: FaissStore,
         lexical: LexicalIndex,
+        vocabulary: Vocabulary,
     ):
         self.directory = directory
+        self.vocabulary = vocabulary
+        self.passage_terms = [set(analyse(p.text)) for p in passages]
+        self.sentence_terms = [set(analyse(s.text)) for p in passages for s in p.sentences]
         self.manifest = manifest
         self.passages = passages
         self.passage_store = passage_store
@@ -89,6 +103,7 @@ class SearchIndex:
             with (real / PASSAGES).open(encoding="utf-8") as handle:
                 passages = [Passage.from_dict(json.loads(line)) for line in handle]
             lexical = LexicalIndex.load(real / LEXICAL)
+            vocabulary = Vocabulary.load(real)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorrupt(f"{directory}: passage data is damaged ({exc}); rebuild it") from exc
         index = cls(
@@ -98,6 +113,7 @@ class SearchIndex:
             FaissStore.load(real / PASSAGE_VECTORS),
             FaissStore.load(real / SENTENCE_VECTORS),
             lexical,
+            vocabulary,
         )
         sizes = (len(passages), len(index.passage_store), len(index.sentence_store))
         if sizes != (manifest.passages, manifest.passages, manifest.sentences):
@@ -113,43 +129,94 @@ class SearchIndex:
 
 
 class Retriever:
-    """Embed the question, search both rankers, fuse, pick highlights."""
+    """Embed questions (and their unknown words), search both rankers, fuse, pick highlights."""
 
     def __init__(self, index: SearchIndex, embedder: Embedder):
         self.index = index
         self.embedder = embedder
 
-    def retrieve(self, question: str, k: int = 5) -> Retrieval:
-        return self.retrieve_vector(question, self.embedder.embed([question])[0], k)
+    def retrieve(self, question: str, k: int = 10, context: str | None = None) -> Retrieval:
+        return self.retrieve_many([(question, context)], k)[0]
 
-    def retrieve_vector(self, question: str, vector: np.ndarray, k: int = 5) -> Retrieval:
-        """Retrieval for an already embedded question (lets callers batch the encoding)."""
+    def retrieve_many(
+        self, queries: Sequence[tuple[str, str | None]], k: int = 10
+    ) -> list[Retrieval]:
+        """Retrieve for several (question, context) pairs with one call to the model.
+
+        The context is the previous question of a follow-up: it steers the meaning of the
+        search, at half the lexical weight of the question's own words.
+        """
+        vocabulary = self.index.vocabulary
+        texts = [f"{c} {q}" if c else q for q, c in queries]
+        words = [key_words(t) for t in texts]
+        unknown = list(dict.fromkeys(w for ws in words for w in ws if not vocabulary.knows(w)))
+        vectors = self.embedder.embed(texts + unknown)
+        word_vectors = dict(zip(unknown, vectors[len(texts) :], strict=True))
+        return [
+            self._retrieve(
+                question,
+                context,
+                vectors[i],
+                [vocabulary.support(w, word_vectors.get(w)) for w in words[i]],
+                k,
+            )
+            for i, (question, context) in enumerate(queries)
+        ]
+
+    def _retrieve(
+        self,
+        question: str,
+        context: str | None,
+        vector: np.ndarray,
+        support: list[TermSupport],
+        k: int,
+    ) -> Retrieval:
         index = self.index
-        terms = key_terms(question)
-        unknown = tuple(t for t in terms if t not in index.lexical.vocab)
         query = vector.reshape(1, -1)
+        candidates = {row for row, _ in index.passage_store.search(query, CANDIDATES)[0]}
+        for row, _ in index.sentence_store.search(query, CANDIDATES)[0]:
+            candidates.add(int(index.sentence_owner[row]))
 
-        dense: dict[int, float] = {}
-        for row, score in index.passage_store.search(query, CANDIDATES)[0]:
-            dense[row] = max(dense.get(row, -1.0), score)
-        for row, score in index.sentence_store.search(query, CANDIDATES)[0]:
-            owner = int(index.sentence_owner[row])
-            dense[owner] = max(dense.get(owner, -1.0), score)
-
-        bm25 = index.lexical.scores(analyse(question))
+        # BM25 on the question's own terms plus close corpus words for the unknown ones.
+        terms = analyse(question)
+        weights = [1.0] * len(terms)
+        for term in analyse(context or ""):
+            if term not in terms:
+                terms.append(term)
+                weights.append(CONTEXT_WEIGHT)
+        for s in support:
+            if not s.known and s.similarity >= EXPAND:
+                terms.append(stem([s.nearest])[0])
+                weights.append(s.similarity)
+        bm25 = index.lexical.scores(terms, weights)
         top_lexical = np.argsort(-bm25)[:CANDIDATES]
         best_bm25 = float(bm25[top_lexical[0]]) if len(top_lexical) else 0.0
-        candidates = set(dense) | {int(r) for r in top_lexical if bm25[r] > 0}
-        missing = [r for r in candidates if r not in dense]
-        if missing:
-            cosines = index.passage_store.vectors(missing) @ vector
-            dense.update(zip(missing, (float(c) for c in cosines), strict=True))
+        candidates |= {int(r) for r in top_lexical if bm25[r] > 0}
 
+        rows = sorted(candidates)
+        passage_cos = index.passage_store.vectors(rows) @ vector
+        sentence_cos = [self._sentence_cosines(row, vector) for row in rows]
+        dense = {
+            row: (1 - SENTENCE_MIX) * float(p) + SENTENCE_MIX * float(s.max())
+            for row, p, s in zip(rows, passage_cos, sentence_cos, strict=True)
+        }
+
+        kind = expected_type(question) or (expected_type(context) if context else None)
+        meaning = {s.word: s.nearest if s.known or s.similarity >= EXPAND else s.word for s in support}
+        targets = stem(list(dict.fromkeys(meaning.values())))
+        focus_words = key_words(focus_text(question) or "")
+        focus = set(stem([meaning.get(w, w) for w in focus_words]))
         hits = []
         for row in candidates:
             lexical = float(bm25[row]) / best_bm25 if best_bm25 > 0 else 0.0
-            score = (1 - LEXICAL_WEIGHT) * dense[row] + LEXICAL_WEIGHT * lexical
             passage = index.passages[row]
+            first = int(index.first_sentence[row])
+            offers_type = any(
+                offers(s.text, kind, s.speaker is not None)
+                and (not focus or bool(focus & index.sentence_terms[first + i]))
+                for i, s in enumerate(passage.sentences)
+            )
+            score = (1 - LEXICAL_WEIGHT) * dense[row] + LEXICAL_WEIGHT * lexical
             hits.append(
                 Hit(
                     passage=passage,
@@ -157,27 +224,46 @@ class Retriever:
                     score=score,
                     dense=dense[row],
                     lexical=lexical,
-                    highlight=self._highlight(row, vector, terms),
-                    coverage=_coverage(terms, passage.text),
+                    highlight=self._highlight(row, sentence_cos[rows.index(row)], targets, kind),
+                    coverage=_coverage(targets, len(support), index.passage_terms[row]),
+                    offers_type=offers_type,
                 )
             )
         hits.sort(key=lambda h: h.score, reverse=True)
-        return Retrieval(question, hits[:k], tuple(terms), unknown)
+        return Retrieval(question, hits[:k], tuple(support), kind, self._unknown_names(question))
 
-    def _highlight(self, row: int, vector: np.ndarray, terms: Sequence[str]) -> Sentence:
-        passage = self.index.passages[row]
+    def _unknown_names(self, question: str) -> tuple[str, ...]:
+        """Names the question gives that the corpus lacks ("Mali", "Iranian"): a sign that
+        the articles are about something else. Shouting questions have no names to read."""
+        if question.isupper():
+            return ()
+        names = _NAME.findall(question)
+        vocabulary = self.index.vocabulary
+        return tuple(
+            name
+            for name in names
+            if not vocabulary.knows(name.casefold()) and not vocabulary.spelling(name.casefold())
+        )
+
+    def _sentence_cosines(self, row: int, vector: np.ndarray) -> np.ndarray:
         first = int(self.index.first_sentence[row])
-        ids = range(first, first + len(passage.sentences))
-        cosines = self.index.sentence_store.vectors(ids) @ vector
+        count = len(self.index.passages[row].sentences)
+        return self.index.sentence_store.vectors(range(first, first + count)) @ vector
+
+    def _highlight(
+        self, row: int, cosines: np.ndarray, targets: Sequence[str], kind: str | None
+    ) -> Sentence:
+        """The sentence that answers: closest in meaning, holding the key words and answer type."""
+        sentences = self.index.passages[row].sentences
+        first = int(self.index.first_sentence[row])
         scores = [
-            float(c) + 0.2 * _coverage(terms, s.text)
-            for c, s in zip(cosines, passage.sentences, strict=True)
+            float(c)
+            + 0.2 * _coverage(targets, len(targets), self.index.sentence_terms[first + i])
+            + 0.1 * offers(s.text, kind, s.speaker is not None)
+            for i, (c, s) in enumerate(zip(cosines, sentences, strict=True))
         ]
-        return passage.sentences[int(np.argmax(scores))]
+        return sentences[int(np.argmax(scores))]
 
 
-def _coverage(terms: Sequence[str], text: str) -> float:
-    if not terms:
-        return 0.0
-    present = set(analyse(text))
-    return sum(t in present for t in terms) / len(terms)
+def _coverage(targets: Sequence[str], total: int, present: set[str]) -> float:
+    return sum(t in present for t in targets) / total if total else 0.0

@@ -7,6 +7,7 @@ so a crash or Ctrl-C mid-build never leaves the served index broken.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -166,7 +167,8 @@ def new_build_dir(target: Path) -> Path:
     """A fresh folder beside `target` to build into; invisible to readers until published."""
     builds = _builds_dir(target)
     builds.mkdir(parents=True, exist_ok=True)
-    build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+    # Microseconds too: one process may build twice within a second (tests, a bot rebuild).
+    build_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f") + f"-{os.getpid()}"
     path = builds / build_id
     path.mkdir()
     return path

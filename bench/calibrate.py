@@ -1,0 +1,100 @@
+"""Fit the abstention model on labelled questions and write bot/abstention.json.
+
+    python bench/calibrate.py [--index var/index] [--max-false-abstention 0.05] [FILES...]
+
+Features come from the real retriever over the built index (see bot/abstention.py). The
+model is a logistic regression; the threshold is the highest that keeps wrong abstentions
+on answerable questions at or under the limit, chosen on out-of-fold predictions (5-fold
+cross-validation), which are also what the printed figures are: an honest estimate for
+questions the fit has not seen, not the (better) in-sample numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.abstention import CALIBRATION, FEATURES, Abstainer, features, is_small_talk  # noqa: E402
+from bot.answer import clean_question, follow_up_context  # noqa: E402
+from bot.evaluate import NON_ENGLISH, load_questions  # noqa: E402
+from index.embedder import SentenceTransformerEmbedder  # noqa: E402
+from index.search import Retriever, SearchIndex  # noqa: E402
+
+DEFAULT_FILES = [ROOT / "tests/data/questions.jsonl", ROOT / "../shared/eval/dev_questions.jsonl"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path, default=DEFAULT_FILES)
+    parser.add_argument("--index", type=Path, default=ROOT / "var/index")
+    parser.add_argument("--max-false-abstention", type=float, default=0.05)
+    parser.add_argument("--out", type=Path, default=CALIBRATION)
+    args = parser.parse_args()
+
+    items = [i for f in args.files if f.exists() for i in load_questions(f)]
+    # Small talk never reaches the model, and the English model is not calibrated for
+    # other languages: neither belongs in the fit.
+    items = [i for i in items if i.kind != NON_ENGLISH and not is_small_talk(i.question)]
+    embedder = SentenceTransformerEmbedder()
+    retriever = Retriever(SearchIndex.load(args.index, embedder), embedder)
+    queries = []
+    for item in items:
+        question = clean_question(item.question)
+        queries.append((question, follow_up_context(question, [item.context] if item.context else [])))
+    retrievals = retriever.retrieve_many(queries)
+    x = np.array([[features(r)[name] for name in FEATURES] for r in retrievals])
+    y = np.array([i.answerable for i in items])
+
+    model = LogisticRegression(C=3.0, max_iter=2000)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    out_of_fold = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
+    threshold = _threshold(out_of_fold, y, args.max_false_abstention)
+    model.fit(x, y)
+
+    abstainer = Abstainer(
+        weights={name: round(float(w), 4) for name, w in zip(FEATURES, model.coef_[0], strict=True)},
+        bias=round(float(model.intercept_[0]), 4),
+        threshold=round(threshold, 4),
+        model=embedder.name,
+        note=(
+            f"bench/calibrate.py on {len(items)} questions ({int(y.sum())} answerable); "
+            f"5-fold out-of-fold: {_summary(out_of_fold, y, threshold, items)}"
+        ),
+    )
+    abstainer.save(args.out)
+    print(json.dumps(json.loads(args.out.read_text()), indent=2))
+
+
+def _threshold(p: np.ndarray, y: np.ndarray, max_false: float) -> float:
+    """The highest threshold whose wrong-abstention rate stays within the limit."""
+    answerable = np.sort(p[y])
+    allowed = int(np.floor(max_false * len(answerable)))
+    # Abstaining below t wrongly drops every answerable question with p < t.
+    return float(answerable[allowed]) if allowed < len(answerable) else 1.0
+
+
+def _summary(p: np.ndarray, y: np.ndarray, threshold: float, items: list) -> str:
+    abstain = p < threshold
+    kinds = np.array([i.kind for i in items])
+    parts = [
+        f"wrong abstention {abstain[y].mean():.3f}",
+        f"abstention accuracy {abstain[~y].mean():.3f}",
+    ]
+    for kind in ("unanswerable_on_topic", "off_topic"):
+        mask = kinds == kind
+        if mask.any():
+            parts.append(f"{kind} {abstain[mask].mean():.3f} of {mask.sum()}")
+    return ", ".join(parts)
+
+
+if __name__ == "__main__":
+    main()

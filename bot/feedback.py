@@ -1,0 +1,122 @@
+"""Durable store of 👍/👎 feedback and of the questions the bot could not answer (SQLite, WAL).
+
+Maintainers read it with `newsbot feedback`. No Telegram user or chat ids are stored: a vote
+is keyed by a hash of (chat, message, user), enough to let a person change their vote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id        INTEGER PRIMARY KEY,
+    vote_key  TEXT NOT NULL UNIQUE,
+    at        TEXT NOT NULL,
+    vote      INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+    question  TEXT,
+    answer    TEXT NOT NULL,
+    chat_type TEXT
+);
+CREATE TABLE IF NOT EXISTS unanswered (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    question  TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    chat_type TEXT
+);
+"""
+
+MAX_STORED_CHARS = 4096  # a Telegram message; longer texts are cut before storing
+
+
+@dataclass(frozen=True)
+class Vote:
+    at: str  # UTC ISO-8601
+    vote: int  # +1 or -1
+    question: str | None  # None when the question message was gone
+    answer: str  # the reply as the user saw it
+    chat_type: str | None
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    question: str
+    reason: str
+    times: int  # how often it was asked
+    last_at: str
+
+
+def vote_key(chat_id: int, message_id: int, user_id: int) -> str:
+    return hashlib.sha256(f"{chat_id}:{message_id}:{user_id}".encode()).hexdigest()[:32]
+
+
+class FeedbackStore:
+    """One SQLite file; safe to call from worker threads (one connection behind a lock)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a vote acknowledged is a vote kept
+        self._db.execute("PRAGMA busy_timeout=5000")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def record_vote(
+        self, key: str, vote: int, question: str | None, answer: str, chat_type: str | None
+    ) -> None:
+        """Store a vote; the same person voting again on the same answer replaces it."""
+        if vote not in (-1, 1):
+            raise ValueError(f"vote must be +1 or -1, got {vote!r}")
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO feedback (vote_key, at, vote, question, answer, chat_type) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(vote_key) DO UPDATE SET "
+                "at = excluded.at, vote = excluded.vote",
+                (key, _now(), vote, _cut(question), _cut(answer) or "", chat_type),
+            )
+
+    def record_unanswered(self, question: str, reason: str, chat_type: str | None) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO unanswered (at, question, reason, chat_type) VALUES (?, ?, ?, ?)",
+                (_now(), _cut(question), reason, chat_type),
+            )
+
+    def votes(self) -> list[Vote]:
+        """All votes, 👎 first (what needs fixing), newest first within each."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT at, vote, question, answer, chat_type FROM feedback "
+                "ORDER BY vote ASC, at DESC, id DESC"
+            ).fetchall()
+        return [Vote(*row) for row in rows]
+
+    def unanswered(self) -> list[Unanswered]:
+        """Questions the bot could not answer, most asked first (same text counted together)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT question, reason, COUNT(*) AS times, MAX(at) AS last_at FROM unanswered "
+                "GROUP BY lower(trim(question)), reason ORDER BY times DESC, last_at DESC"
+            ).fetchall()
+        return [Unanswered(*row) for row in rows]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _cut(text: str | None) -> str | None:
+    return text if text is None or len(text) <= MAX_STORED_CHARS else text[:MAX_STORED_CHARS]

@@ -1,0 +1,375 @@
+"""The bot's PTB handlers: thin - read the update, ask the answering queue, format, reply.
+
+Handlers reach the loaded engine and the bot's in-memory and durable state through
+`context.bot_data["state"]` (a `BotState`, built once in `bot.telegram_app`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import html
+import logging
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot import addressing
+from bot.answer import Answer, Reason, Status
+from bot.batching import AnswerQueue
+from bot.delivery import send_html, while_typing, with_retries
+from bot.engine import Engine
+from bot.feedback import FeedbackStore, vote_key
+from bot.format import help_html, more_html, sources_html, to_html
+from bot.history import ChatHistory, Recent
+from bot.ratelimit import RateLimiter
+from bot.settings import Settings
+from index.store import IndexProblem
+
+logger = logging.getLogger(__name__)
+
+MORE_PAGE = 3  # passages per 'More sources' press
+GROUP_HITS = 1  # a group sees the best passage; 'More sources' has the rest (no flooding)
+
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+NOT_TEXT = "I can only read text. Please type your question about the news articles."
+EDITED = "I answer new messages only: please send the corrected question as a new message."
+REFUSED = "Sorry, this bot is private: you are not on its list of allowed users."
+NOT_ADMIN = "Sorry, only the bot's admins can reload the index."
+ASK_USAGE = "Ask a question after the command, e.g. <code>/ask Who said what?</code>"
+GONE = "I no longer have that question. Please ask it again."
+COMMAND_NAMES = frozenset({"start", "help", "sources", "ask", "new", "reload"})
+Chat = tuple[int, int]  # (chat id, user id): one conversation; group members are separate
+
+
+@dataclass
+class BotState:
+    settings: Settings
+    engine: Engine
+    answers: AnswerQueue
+    history: ChatHistory
+    limiter: RateLimiter
+    feedback: FeedbackStore
+    recent: Recent[tuple[int, int], Answer]  # (chat id, question message id) -> answer
+
+    @classmethod
+    def create(cls, settings: Settings, engine: Engine) -> BotState:
+        return cls(
+            settings=settings,
+            engine=engine,
+            answers=AnswerQueue(engine),
+            history=ChatHistory(settings.history_turns, settings.history_ttl_seconds),
+            limiter=RateLimiter(settings.rate_limit_per_minute),
+            feedback=FeedbackStore(settings.feedback_db),
+            recent=Recent(),
+        )
+
+    def allowed(self, user_id: int | None, chat_id: int | None) -> bool:
+        s = self.settings
+        if not (s.allowed_user_ids or s.allowed_chat_ids) or user_id in s.admin_ids:
+            return True
+        return user_id in s.allowed_user_ids or chat_id in s.allowed_chat_ids
+
+
+def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    state = context.bot_data["state"]
+    assert isinstance(state, BotState)
+    return state
+
+
+# ---------------------------------------------------------------- access
+
+
+async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every other handler: allowlists, and updates that are nobody's."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.is_bot or chat.type == ChatType.CHANNEL:
+        raise ApplicationHandlerStop
+    if _state(context).allowed(user.id, chat.id):
+        return
+    logger.info("refused update %s from a user outside the allowlist", update.update_id)
+    if update.callback_query:
+        await update.callback_query.answer(REFUSED, show_alert=True)
+    elif (message := update.message) and _for_us(message, context):
+        await message.reply_text(html.escape(REFUSED))
+    raise ApplicationHandlerStop
+
+
+def _for_us(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    bot = context.bot
+    if message.text and message.text.startswith("/"):
+        if addressing.is_private(message):
+            return True
+        target = addressing.command_target(message.text)
+        if target is None:  # "/ask" in a group: ours only if we have such a command
+            return message.text[1:].split()[0].split("@")[0].lower() in COMMAND_NAMES
+        return target.lower() == bot.username.lower()
+    return addressing.addressed(message, bot.username, bot.id)
+
+
+# ---------------------------------------------------------------- commands
+
+
+async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start and /help."""
+    if message := update.effective_message:
+        group = not addressing.is_private(message)
+        text = help_html(_state(context).engine.articles, context.bot.username, group)
+        await message.reply_text(text)
+
+
+async def show_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/sources: the article list with links."""
+    if message := update.effective_message:
+        await send_html(context.bot, message.chat_id, sources_html(_state(context).engine.articles))
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/new: forget the conversation so far."""
+    if (message := update.effective_message) and update.effective_user:
+        _state(context).history.clear((message.chat_id, update.effective_user.id))
+        await message.reply_text("OK, new conversation: earlier questions are forgotten.")
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask QUESTION: the way to ask in a group (also works in private chats)."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    question = addressing.question_text(message.text, context.bot.username)
+    if not question:
+        await message.reply_text(ASK_USAGE)
+        return
+    await _answer(update, context, message, question)
+
+
+async def reload_index(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload (admins): load the published index now, without a restart."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    state = _state(context)
+    if user.id not in state.settings.admin_ids:
+        await message.reply_text(html.escape(NOT_ADMIN))
+        return
+    try:
+        changed = await asyncio.to_thread(state.engine.reload)
+    except IndexProblem as exc:
+        logger.warning("reload requested by an admin failed: %s", exc)
+        await message.reply_text(
+            f"Reload failed, still serving the previous index: {html.escape(str(exc))}"
+        )
+        return
+    m = state.engine.index.manifest
+    what = "New index loaded" if changed else "Index unchanged, reloaded"
+    await message.reply_text(
+        f"{what}: {m.passages} passages from {len(m.articles)} articles "
+        f"(build {html.escape(str(m.build_id))})."
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or message.text is None or not _for_us(message, context):
+        return  # in a group, another bot's command
+    command = message.text.split()[0].split("@")[0]
+    await message.reply_text(f"I don't know {html.escape(command)}. Try /help.")
+
+
+# ---------------------------------------------------------------- messages
+
+
+async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A text message: in a private chat always a question; in a group only when addressed."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    if not addressing.addressed(message, context.bot.username, context.bot.id):
+        return
+    text = addressing.question_text(message.text, context.bot.username)
+    await _answer(update, context, message, text)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, locations...: a polite note in private chats, silence in groups."""
+    message = update.effective_message
+    if message and addressing.is_private(message):
+        await message.reply_text(html.escape(NOT_TEXT))
+
+
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.edited_message
+    if message and message.text and addressing.is_private(message):
+        await message.reply_text(html.escape(EDITED))
+
+
+async def _answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message, text: str
+) -> None:
+    state, user = _state(context), update.effective_user
+    user_id = user.id if user else 0
+    if not await _within_limit(state, user_id, message):
+        return
+    conversation: Chat = (message.chat_id, user_id)
+    answer = await while_typing(
+        context.bot,
+        message.chat_id,
+        state.answers.answer(text, state.history.get(conversation)),
+        state.settings.typing_after_seconds,
+    )
+    if answer.status is Status.ANSWERED:
+        state.history.add(conversation, answer.question)
+        answer = _as_shown(answer, addressing.is_private(message))
+    elif answer.reason in (Reason.NOT_COVERED, Reason.LANGUAGE):
+        await asyncio.to_thread(
+            state.feedback.record_unanswered, answer.question, str(answer.reason), message.chat.type
+        )
+    state.recent.put((message.chat_id, message.message_id), answer)
+    markup = _keyboard(answer.more, 0) if answer.status is Status.ANSWERED else None
+    await send_html(
+        context.bot,
+        message.chat_id,
+        to_html(answer, state.engine.articles),
+        reply_to=message.message_id,
+        markup=markup,
+    )
+
+
+async def _within_limit(state: BotState, user_id: int, message: Message) -> bool:
+    if user_id in state.settings.admin_ids:
+        return True
+    decision = state.limiter.check(user_id)
+    if not decision.allowed and decision.notify:
+        await message.reply_text(
+            "You are asking faster than I can keep up with. Please wait "
+            f"{max(1, round(decision.retry_after))} seconds and ask again."
+        )
+    return decision.allowed
+
+
+def _keyboard(more: tuple[object, ...], shown: int) -> InlineKeyboardMarkup:
+    row = []
+    if len(more) > shown:
+        row.append(InlineKeyboardButton("More sources", callback_data=f"more:{shown}"))
+    row += [
+        InlineKeyboardButton("👍", callback_data="fb:up"),
+        InlineKeyboardButton("👎", callback_data="fb:down"),
+    ]
+    return InlineKeyboardMarkup([row])
+
+
+# ---------------------------------------------------------------- buttons
+
+
+async def more_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """'More sources': send the next passages under the same question; drop the old button."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    message = query.message
+    if not isinstance(message, Message):  # too old: Telegram no longer shows its content
+        await query.answer(GONE)
+        return
+    state = _state(context)
+    shown = int(query.data.split(":")[1])
+    answer = await _answer_for(state, context, message)
+    if answer is None:
+        await query.answer(GONE)
+        return
+    hits = answer.more[shown : shown + MORE_PAGE]
+    if not hits:
+        await query.answer("There are no more sources for this question.")
+        return
+    await query.answer()
+    asked = message.reply_to_message
+    first = len(answer.hits) + shown + 1
+    await send_html(
+        context.bot,
+        message.chat_id,
+        more_html(hits, first, len(answer.hits) + len(answer.more)),
+        reply_to=asked.message_id if asked else None,
+        markup=_keyboard(answer.more, shown + len(hits)),
+    )
+    try:  # the pressed button has done its job; keep the feedback buttons
+        await with_retries(lambda: query.edit_message_reply_markup(_keyboard((), 0)))
+    except BadRequest as exc:  # e.g. pressed twice quickly: "message is not modified"
+        logger.debug("could not update the pressed keyboard: %s", exc)
+
+
+async def _answer_for(
+    state: BotState, context: ContextTypes.DEFAULT_TYPE, message: Message
+) -> Answer | None:
+    """The answer a bot message belongs to: remembered, or asked again from the question."""
+    asked = message.reply_to_message
+    if asked is None:
+        return None
+    remembered = state.recent.get((message.chat_id, asked.message_id))
+    if remembered is not None:
+        return remembered
+    if not asked.text:
+        return None
+    # Forgotten (restart, or long ago): ask again, without the conversation's earlier turns.
+    text = addressing.question_text(asked.text, context.bot.username)
+    answer = _as_shown(await state.answers.answer(text), addressing.is_private(message))
+    state.recent.put((message.chat_id, asked.message_id), answer)
+    return answer if answer.status is Status.ANSWERED else None
+
+
+def _as_shown(answer: Answer, private: bool) -> Answer:
+    """Groups see only the best passage; the rest wait behind 'More sources'."""
+    if private or answer.status is not Status.ANSWERED:
+        return answer
+    return dataclasses.replace(answer, hits=answer.hits[:GROUP_HITS])
+
+
+async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """👍/👎: store the vote with the question and the reply as the user saw it."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    message = query.message
+    if not isinstance(message, Message):
+        await query.answer(GONE)
+        return
+    asked = message.reply_to_message
+    question = (
+        addressing.question_text(asked.text, context.bot.username) if asked and asked.text else None
+    )
+    vote = 1 if query.data == "fb:up" else -1
+    key = vote_key(message.chat_id, message.message_id, query.from_user.id)
+    store = _state(context).feedback
+    await asyncio.to_thread(
+        store.record_vote, key, vote, question, message.text or "", message.chat.type
+    )
+    await query.answer("Thanks for the feedback!" if vote > 0 else "Thanks, noted: not helpful.")
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Buttons this version of the bot does not know (old messages, forged data)."""
+    if update.callback_query:
+        await update.callback_query.answer("This button no longer works. Please ask again.")
+
+
+# ---------------------------------------------------------------- errors
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with context first (never the user's text), then one short apology, no traceback."""
+    error = context.error
+    where = ""
+    if isinstance(update, Update):
+        chat = update.effective_chat
+        where = f" (update {update.update_id}" + (f", {chat.type} chat {chat.id})" if chat else ")")
+    logger.error("error while handling an update%s: %r", where, error, exc_info=error)
+    if not isinstance(update, Update) or isinstance(error, Forbidden):
+        return  # a user who blocked the bot cannot be told anything
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(APOLOGY)
+        elif (message := update.effective_message) and _for_us(message, context):
+            await context.bot.send_message(message.chat_id, html.escape(APOLOGY))
+    except TelegramError as exc:
+        logger.warning("could not send the apology: %s", exc)

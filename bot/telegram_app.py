@@ -1,0 +1,190 @@
+"""The Telegram application: built in one function, handlers in one list, run by `newsbot serve`
+(`build_application(settings, engine)`, then `run(app, settings)`: long polling, or a webhook
+when NEWSBOT_WEBHOOK_URL is set).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import handlers as h
+from bot.engine import Engine
+from bot.redaction import redact_in_logs
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+RATE_LIMIT_RETRIES = 3  # 429s retried (after retry_after) before giving up on a request
+
+COMMANDS = [
+    BotCommand("ask", "Ask a question about the news articles"),
+    BotCommand("sources", "The articles I know, with links"),
+    BotCommand("new", "Start a new conversation"),
+    BotCommand("help", "What I know and how to ask"),
+    BotCommand("start", "Introduction"),
+]
+GROUP_COMMANDS = [c for c in COMMANDS if c.command in ("ask", "sources", "help")]
+ADMIN_COMMANDS = [*COMMANDS, BotCommand("reload", "Load a newly built index now")]
+
+_NEW_MESSAGE = filters.UpdateType.MESSAGE
+
+
+def handler_list() -> list[tuple[BaseHandler[Any, Any, Any], int]]:
+    """Every handler and its group, in the order PTB tries them (first match per group)."""
+    return [
+        (TypeHandler(Update, h.guard), -1),  # access control, before anything else
+        (CommandHandler(["start", "help"], h.show_help), 0),
+        (CommandHandler("sources", h.show_sources), 0),
+        (CommandHandler("ask", h.ask_command), 0),
+        (CommandHandler("new", h.forget), 0),
+        (CommandHandler("reload", h.reload_index), 0),
+        (CallbackQueryHandler(h.more_sources, pattern=r"^more:\d{1,3}$"), 0),
+        (CallbackQueryHandler(h.record_feedback, pattern=r"^fb:(up|down)$"), 0),
+        (CallbackQueryHandler(h.stale_button), 0),
+        (MessageHandler(filters.UpdateType.EDITED_MESSAGE, h.edited), 0),
+        (MessageHandler(_NEW_MESSAGE & filters.TEXT & ~filters.COMMAND, h.question), 0),
+        (MessageHandler(_NEW_MESSAGE & filters.COMMAND, h.unknown_command), 0),
+        (MessageHandler(_NEW_MESSAGE & ~filters.StatusUpdate.ALL, h.not_text), 0),
+    ]
+
+
+def build_application(settings: Settings, engine: Engine) -> App:
+    """The bot over a loaded engine; nothing touches the network until it is run."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    token = settings.telegram_bot_token.get_secret_value()
+    redact_in_logs(token)
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(True)  # one slow chat never holds up the others
+        .connect_timeout(5.0)
+        .read_timeout(15.0)
+        .write_timeout(15.0)
+        .pool_timeout(5.0)
+        .post_init(_on_start)
+        .post_stop(_on_stop)
+        .post_shutdown(_on_shutdown)
+        .build()
+    )
+    app.bot_data["state"] = h.BotState.create(settings, engine)
+    for handler, group in handler_list():
+        app.add_handler(handler, group)
+    app.add_error_handler(h.on_error)
+    return app
+
+
+def run(app: App, settings: Settings, **polling: Any) -> None:
+    """Serve until stopped: long polling, or a webhook when `settings.webhook_url` is set."""
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            webhook_url=settings.webhook_url,
+            secret_token=(
+                settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            ),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        return
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, **polling)
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+async def _on_start(app: App) -> None:
+    state: h.BotState = app.bot_data["state"]
+    await _set_commands(app, state.settings.admin_ids)
+    if state.settings.reload_check_seconds > 0:
+        app.bot_data["reload_watch"] = asyncio.create_task(
+            _watch_index(state, state.settings.reload_check_seconds), name="reload-watch"
+        )
+    m = state.engine.index.manifest
+    logger.info(
+        "bot @%s serving %d articles (%d passages, build %s)",
+        app.bot.username,
+        len(m.articles),
+        m.passages,
+        m.build_id,
+    )
+
+
+async def _set_commands(app: App, admins: Iterable[int]) -> None:
+    await app.bot.set_my_commands(COMMANDS, scope=BotCommandScopeDefault())
+    await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    for admin in sorted(admins):
+        try:  # fails for an admin who has never opened a chat with the bot; not fatal
+            await app.bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(admin))
+        except TelegramError as exc:
+            logger.warning("could not show /reload to admin %s: %s", admin, exc)
+
+
+async def _watch_index(state: h.BotState, every: float) -> None:
+    """Pick up a newly published index by itself (the builder swaps it in atomically)."""
+    failed: str | None = None
+    while True:
+        await asyncio.sleep(every)
+        if not state.engine.index_changed():
+            continue
+        try:
+            await asyncio.to_thread(state.engine.reload)
+            failed = None
+        except Exception as exc:  # keep serving the old index; say so once per problem
+            if str(exc) != failed:
+                logger.warning("new index not loaded, still serving the old one: %s", exc)
+            failed = str(exc)
+
+
+async def _on_stop(app: App) -> None:
+    watch = app.bot_data.pop("reload_watch", None)
+    if watch is not None:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+    state: h.BotState = app.bot_data["state"]
+    await state.answers.close()
+
+
+async def _on_shutdown(app: App) -> None:
+    state: h.BotState = app.bot_data["state"]
+    state.feedback.close()
