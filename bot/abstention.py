@@ -23,15 +23,17 @@ logger = logging.getLogger(__name__)
 CALIBRATION = Path(__file__).with_name("abstention.json")
 FEATURES = ("dense", "coverage", "min_support", "mean_support", "type_missing", "unknown_name")
 
-_SMALL_TALK = re.compile(
-    r"^(?:(?:hi|hello|hey|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening|night|day)|"
+_SMALL_TALK_PHRASES = (
+    r"hi|hello|hey|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening|night|day)|"
     r"thanks?(?: you)?(?: (?:so|very) much)?|thx|ty|cheers|bye|goodbye|see you|ok(?:ay)?|cool|"
     r"nice|great|lol|how are you(?: doing)?|what'?s up|sup|who are you|what are you|"
     r"привет|здравствуй(?:те)?|доброе утро|добрый (?:день|вечер)|спасибо|пока|как дела|"
     r"привіт|дякую|добрий (?:день|вечір)|hallo|guten (?:morgen|tag|abend)|danke|hola|"
-    r"buen(?:os|as) (?:d[ií]as|tardes|noches)|gracias|adi[oó]s)"
-    r"(?: (?:there|bot|everyone|all|again|friend|mate))*)$",
-    re.IGNORECASE,
+    r"buen(?:os|as) (?:d[ií]as|tardes|noches)|gracias|adi[oó]s|there|bot|everyone|all|again|"
+    r"friend|mate"
+)
+_SMALL_TALK = re.compile(
+    rf"^(?:{_SMALL_TALK_PHRASES})(?: (?:{_SMALL_TALK_PHRASES}))*$", re.IGNORECASE
 )
 
 

@@ -31,10 +31,12 @@ _REASONS = {
 
 
 def speaker_line(hit: Hit) -> str:
+    """Who makes the claim: "John Kirby, the NSC's coordinator, said" or the article's own."""
     speaker = hit.highlight.speaker or hit.passage.speaker
     if speaker is None:
         return "Reported by the article (no named source)"
-    return f"{speaker.label()}, said"
+    line = f"{speaker.label()}, said" if speaker.role else f"{speaker.name} said"
+    return line[0].upper() + line[1:]
 
 
 def source_line(hit: Hit) -> str:
@@ -49,7 +51,7 @@ def to_plain(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> str:
     if answer.status is not Status.ANSWERED:
         return _not_answered(answer, articles, lambda s: s, "- ")
     blocks = [
-        f"{speaker_line(h)}:\n“{h.passage.text}”\n"
+        f"{speaker_line(h)}:\n  {h.passage.text}\n"
         f"Source: {h.passage.title}" + (f" <{h.passage.url}>" if h.passage.url else "")
         + f" — {source_line(h)}"
         for h in answer.hits
