@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.abstention import Abstainer, is_small_talk
+from bot.contested import Contest, find_contests, with_other_side
 from index.lexical import key_terms
 from index.search import Hit, Retrieval, Retriever
 
@@ -45,6 +46,11 @@ class Answer:
     reason: Reason | None = None
     # The whole ranking, shown or not: for "more sources" and for evaluation.
     candidates: tuple[Hit, ...] = field(default=(), compare=False)
+    contests: tuple[Contest, ...] = ()  # disputes among the shown hits
+
+    @property
+    def contested(self) -> bool:
+        return bool(self.contests)
 
     @property
     def more(self) -> tuple[Hit, ...]:
@@ -78,8 +84,10 @@ class Answerer:
         if not ranking or self.abstainer.abstains(retrieval):
             reason = Reason.NOT_COVERED if is_latin(question) else Reason.LANGUAGE
             return Answer(question, Status.NOT_FOUND, reason=reason, candidates=ranking)
-        chosen = _select(ranking, self.top_k, self.retriever)
-        return Answer(question, Status.ANSWERED, chosen, candidates=ranking)
+        shown = _select(ranking, self.top_k, self.retriever)
+        chosen = with_other_side(shown, ranking, retrieval.question, self.top_k)
+        contests = tuple(find_contests(chosen, retrieval.question))
+        return Answer(question, Status.ANSWERED, chosen, candidates=ranking, contests=contests)
 
 
 def clean_question(text: str) -> str:

@@ -46,6 +46,20 @@ def source_line(hit: Hit) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def dispute_line(answer: Answer) -> str | None:
+    """"Disputed: claimed by X, denied by Y." when the shown passages contest each other."""
+    if not answer.contests:
+        return None
+
+    def names(hits: Sequence[Hit]) -> str:
+        unique = list(dict.fromkeys(h.passage.speaker.name for h in hits if h.passage.speaker))
+        return " and ".join(unique)
+
+    claimed = names([c.claim for c in answer.contests])
+    denied = names([c.denial for c in answer.contests])
+    return f"⚖️ Disputed: claimed by {claimed}, denied by {denied}. Both sides are below."
+
+
 def to_plain(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> str:
     """The reply as plain text (terminal chat and the JSON `text` field)."""
     if answer.status is not Status.ANSWERED:
@@ -56,14 +70,17 @@ def to_plain(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> str:
         + f" — {source_line(h)}"
         for h in answer.hits
     ]
-    return "\n\n".join(blocks)
+    header = dispute_line(answer)
+    return "\n\n".join([header, *blocks] if header else blocks)
 
 
 def to_html(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> list[str]:
     """The reply as Telegram HTML messages, each under the 4096-character limit."""
     if answer.status is not Status.ANSWERED:
         return [_not_answered(answer, articles, html.escape, "• ")]
-    return split_messages([hit_html(h) for h in answer.hits])
+    header = dispute_line(answer)
+    blocks = [hit_html(h) for h in answer.hits]
+    return split_messages([f"<b>{html.escape(header)}</b>", *blocks] if header else blocks)
 
 
 def hit_html(hit: Hit, limit: int = TELEGRAM_LIMIT) -> str:
@@ -181,13 +198,27 @@ def _date(value: str | None) -> str | None:
 
 
 def to_json(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> dict[str, Any]:
-    """The `--json` contract: question, status, text, passages (fields only ever added)."""
+    """The `--json` contract: question, status, text, passages (fields only ever added).
+
+    `contested` lists disputes among the passages, by their positions in `passages`.
+    """
+    rows = [h.row for h in answer.hits]
     return {
         "question": answer.question,
         "status": str(answer.status),
         "reason": str(answer.reason) if answer.reason else None,
         "text": to_plain(answer, articles),
         "passages": [hit_json(h) for h in answer.hits],
+        "contested": [
+            {
+                "claim": rows.index(c.claim.row),
+                "denial": rows.index(c.denial.row),
+                "claimed_by": c.claim.passage.speaker.name if c.claim.passage.speaker else None,
+                "denied_by": c.denial.passage.speaker.name if c.denial.passage.speaker else None,
+                "subject": list(c.subject),
+            }
+            for c in answer.contests
+        ],
     }
 
 
