@@ -25,8 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.abstention import CALIBRATION, FEATURES, Abstainer, features, is_small_talk  # noqa: E402
 from bot.answer import clean_question, follow_up_context  # noqa: E402
-from bot.evaluate import NON_ENGLISH, load_questions  # noqa: E402
+from bot.evaluate import LabelledQuestion, load_questions  # noqa: E402
 from index.embedder import SentenceTransformerEmbedder  # noqa: E402
+from index.multilingual import MultilingualEncoder, language_of  # noqa: E402
 from index.search import Retriever, SearchIndex  # noqa: E402
 
 DEFAULT_FILES = [ROOT / "tests/data/questions.jsonl", ROOT / "../shared/eval/dev_questions.jsonl"]
@@ -40,12 +41,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=CALIBRATION)
     args = parser.parse_args()
 
-    items = [i for f in args.files if f.exists() for i in load_questions(f)]
-    # Small talk never reaches the model, and the English model is not calibrated for
-    # other languages: neither belongs in the fit.
-    items = [i for i in items if i.kind != NON_ENGLISH and not is_small_talk(i.question)]
+    everything = [i for f in args.files if f.exists() for i in load_questions(f)]
+    # Small talk never reaches the model, and questions not in English go to the
+    # multilingual encoder (calibrated below): neither belongs in this fit.
+    items = [
+        i
+        for i in everything
+        if language_of(i.question) == "en" and not is_small_talk(i.question)
+    ]
     embedder = SentenceTransformerEmbedder()
     retriever = Retriever(SearchIndex.load(args.index, embedder), embedder)
+    multilingual_threshold = _multilingual_threshold(
+        retriever, everything, args.max_false_abstention
+    )
     queries = []
     for item in items:
         question = clean_question(item.question)
@@ -53,25 +61,61 @@ def main() -> None:
     retrievals = retriever.retrieve_many(queries)
     x = np.array([[features(r)[name] for name in FEATURES] for r in retrievals])
     y = np.array([i.answerable for i in items])
+    # First stage: no answerable question sat this far from every passage (a margin under
+    # the least similar one); the logistic model decides among the rest.
+    dense = x[:, FEATURES.index("dense")]
+    min_dense = float(np.floor((dense[y].min() - 0.02) * 100) / 100)
+    far = dense < min_dense
+    print(f"min_dense {min_dense:.2f}: abstains on {far[~y].sum()} unanswerable, {far[y].sum()} answerable")
+    answerable_total, lost = int(y.sum()), int(far[y].sum())
+    x, y, items = x[~far], y[~far], [i for i, f in zip(items, far, strict=True) if not f]
+    # What the first stage already lost comes out of the wrong-abstention budget.
+    budget = max(0.0, (args.max_false_abstention * answerable_total - lost) / int(y.sum()))
 
     model = LogisticRegression(C=3.0, max_iter=2000)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     out_of_fold = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
-    threshold = _threshold(out_of_fold, y, args.max_false_abstention)
+    threshold = _threshold(out_of_fold, y, budget)
     model.fit(x, y)
 
     abstainer = Abstainer(
         weights={name: round(float(w), 4) for name, w in zip(FEATURES, model.coef_[0], strict=True)},
         bias=round(float(model.intercept_[0]), 4),
         threshold=round(threshold, 4),
+        min_dense=min_dense,
+        multilingual_threshold=round(multilingual_threshold, 4),
         model=embedder.name,
         note=(
-            f"bench/calibrate.py on {len(items)} questions ({int(y.sum())} answerable); "
+            f"bench/calibrate.py: {int(far.sum())} questions below min_dense, then "
+            f"{len(items)} ({int(y.sum())} answerable); "
             f"5-fold out-of-fold: {_summary(out_of_fold, y, threshold, items)}"
         ),
     )
     abstainer.save(args.out)
     print(json.dumps(json.loads(args.out.read_text()), indent=2))
+
+
+def _multilingual_threshold(
+    retriever: Retriever, items: list[LabelledQuestion], max_false: float
+) -> float:
+    """For questions not in English only the multilingual cosine is there to judge: the
+    highest cut that keeps wrong abstentions on answerable ones within the limit."""
+    foreign = [
+        i for i in items if language_of(i.question) != "en" and not is_small_talk(i.question)
+    ]
+    if not foreign:
+        return 0.0
+    encoder = MultilingualEncoder()
+    vectors = encoder.queries([i.question for i in foreign])
+    retrievals = retriever.retrieve_multilingual([(i.question, None) for i in foreign], vectors)
+    top = np.array([r.hits[0].dense for r in retrievals])
+    y = np.array([i.answerable for i in foreign])
+    threshold = _threshold(top, y, max_false)
+    print(
+        f"multilingual: {len(foreign)} questions, threshold {threshold:.3f}: wrong abstention "
+        f"{(top[y] < threshold).mean():.3f}, abstention {(top[~y] < threshold).mean() if (~y).any() else float('nan'):.3f}"
+    )
+    return threshold
 
 
 def _threshold(p: np.ndarray, y: np.ndarray, max_false: float) -> float:

@@ -65,6 +65,10 @@ class Abstainer:
     weights: dict[str, float]
     bias: float
     threshold: float = 0.5
+    # Below this similarity nothing in the articles is even about the question's subject.
+    min_dense: float = 0.0
+    # Questions not in English: only the multilingual encoder's similarity is there to judge.
+    multilingual_threshold: float = 0.0
     model: str = ""
     note: str = ""
 
@@ -76,6 +80,12 @@ class Abstainer:
         return 1 / (1 + math.exp(-z))
 
     def abstains(self, retrieval: Retrieval) -> bool:
+        if not retrieval.hits:
+            return True
+        if retrieval.multilingual:
+            return retrieval.hits[0].dense < self.multilingual_threshold
+        if retrieval.hits[0].dense < self.min_dense:
+            return True
         return self.probability(retrieval) < self.threshold
 
     def save(self, path: Path = CALIBRATION) -> None:

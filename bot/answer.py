@@ -10,15 +10,18 @@ import enum
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.abstention import Abstainer, is_small_talk
 from bot.contested import Contest, find_contests, with_other_side
 from index.lexical import key_terms
+from index.multilingual import MultilingualEncoder, language_of
 from index.search import Hit, Retrieval, Retriever
 
 MAX_QUESTION_CHARS = 1000
 RELATIVE_SCORE = 0.85  # further passages must score this close to the best one
+# multilingual-e5 cosines crowd together (0.75-0.9), so "close to the best" is closer.
+RELATIVE_SCORE_MULTILINGUAL = 0.98
 SAME_TEXT = 0.95  # cosine above which two passages say the same thing
 
 
@@ -47,6 +50,7 @@ class Answer:
     # The whole ranking, shown or not: for "more sources" and for evaluation.
     candidates: tuple[Hit, ...] = field(default=(), compare=False)
     contests: tuple[Contest, ...] = ()  # disputes among the shown hits
+    language: str = "en"  # the question's language: the reply's framing speaks it
 
     @property
     def contested(self) -> bool:
@@ -61,10 +65,19 @@ class Answer:
 class Answerer:
     """Validates the question, retrieves, decides whether the articles answer it."""
 
-    def __init__(self, retriever: Retriever, abstainer: Abstainer, top_k: int = 3):
+    def __init__(
+        self,
+        retriever: Retriever,
+        abstainer: Abstainer,
+        top_k: int = 3,
+        multilingual: MultilingualEncoder | None = None,
+    ):
         self.retriever = retriever
         self.abstainer = abstainer
         self.top_k = top_k
+        # Questions not in English go to the multilingual encoder when the index has its vectors.
+        usable = multilingual is not None and retriever.index.multilingual is not None
+        self.multilingual = multilingual if usable else None
 
     def answer(self, question: str, history: Sequence[str] = ()) -> Answer:
         return self.answer_many([(question, history)])[0]
@@ -73,18 +86,36 @@ class Answerer:
         """Answer several questions, encoding them in one batch."""
         cleaned = [clean_question(q) for q, _ in asks]
         answers: list[Answer | None] = [_precheck(q) for q in cleaned]
+        languages = [language_of(q) for q in cleaned]
         todo = [i for i, a in enumerate(answers) if a is None]
-        queries = [(cleaned[i], follow_up_context(cleaned[i], asks[i][1])) for i in todo]
-        for i, retrieval in zip(todo, self.retriever.retrieve_many(queries), strict=True):
-            answers[i] = self._decide(cleaned[i], retrieval)
-        return [a for a in answers if a is not None]
+        contexts = {i: follow_up_context(cleaned[i], asks[i][1]) for i in todo}
+        foreign = [i for i in todo if languages[i] != "en" and self.multilingual is not None]
+        english = [i for i in todo if i not in foreign]
+        retrievals = dict(
+            zip(english, self.retriever.retrieve_many([(cleaned[i], contexts[i]) for i in english]))
+        )
+        if foreign and self.multilingual is not None:
+            texts = [f"{contexts[i]} {cleaned[i]}" if contexts[i] else cleaned[i] for i in foreign]
+            vectors = self.multilingual.queries(texts)
+            queries = [(cleaned[i], contexts[i]) for i in foreign]
+            retrievals.update(zip(foreign, self.retriever.retrieve_multilingual(queries, vectors)))
+        for i in todo:
+            answers[i] = self._decide(cleaned[i], retrievals[i], languages[i])
+        return [
+            replace(a, language=languages[i]) if a.language != languages[i] else a
+            for i, a in enumerate(answers)
+            if a is not None
+        ]
 
-    def _decide(self, question: str, retrieval: Retrieval) -> Answer:
+    def _decide(self, question: str, retrieval: Retrieval, language: str) -> Answer:
         ranking = tuple(retrieval.hits)
         if not ranking or self.abstainer.abstains(retrieval):
-            reason = Reason.NOT_COVERED if is_latin(question) else Reason.LANGUAGE
+            # Without the multilingual encoder, a question in another script can't be read.
+            unread = language != "en" and not retrieval.multilingual and not is_latin(question)
+            reason = Reason.LANGUAGE if unread else Reason.NOT_COVERED
             return Answer(question, Status.NOT_FOUND, reason=reason, candidates=ranking)
-        shown = _select(ranking, self.top_k, self.retriever)
+        relative = RELATIVE_SCORE_MULTILINGUAL if retrieval.multilingual else RELATIVE_SCORE
+        shown = _select(ranking, self.top_k, self.retriever, relative)
         chosen = with_other_side(shown, ranking, retrieval.question, self.top_k)
         contests = tuple(find_contests(chosen, retrieval.question))
         return Answer(question, Status.ANSWERED, chosen, candidates=ranking, contests=contests)
@@ -134,12 +165,14 @@ def _precheck(question: str) -> Answer | None:
     return None
 
 
-def _select(hits: Sequence[Hit], k: int, retriever: Retriever) -> tuple[Hit, ...]:
+def _select(
+    hits: Sequence[Hit], k: int, retriever: Retriever, relative: float
+) -> tuple[Hit, ...]:
     """The best hit, plus up to k-1 others nearly as good that do not repeat it."""
     vectors = retriever.index.passage_store.vectors([h.row for h in hits])
     chosen: list[int] = [0]
     for i, hit in enumerate(hits[1:], start=1):
-        if len(chosen) == k or hit.score < RELATIVE_SCORE * hits[0].score:
+        if len(chosen) == k or hit.score < relative * hits[0].score:
             break
         if all(float(vectors[i] @ vectors[j]) <= SAME_TEXT for j in chosen):
             chosen.append(i)

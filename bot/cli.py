@@ -97,11 +97,18 @@ def index_build(ctx: click.Context, out: Path | None, max_chars: int, if_stale: 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from index.builder import build_index, staleness
+    from index.multilingual import MULTILINGUAL_MODEL, MultilingualEncoder
 
     settings = _settings(ctx)
     target = out or settings.index_dir
     if if_stale:
-        problems = staleness(settings.corpus_dir, target, settings.model, max_chars)
+        problems = staleness(
+            settings.corpus_dir,
+            target,
+            settings.model,
+            max_chars,
+            MULTILINGUAL_MODEL if settings.multilingual else None,
+        )
         if not problems:
             click.echo(f"index at {target} is up to date")
             return
@@ -116,6 +123,7 @@ def index_build(ctx: click.Context, out: Path | None, max_chars: int, if_stale: 
     ) as bar:
         task = bar.add_task("embedding", total=None)
         embedder = _embedder(settings)
+        multilingual = MultilingualEncoder() if settings.multilingual else None
         report = _guard(
             lambda: build_index(
                 settings.corpus_dir,
@@ -123,6 +131,7 @@ def index_build(ctx: click.Context, out: Path | None, max_chars: int, if_stale: 
                 embedder,
                 max_chars=max_chars,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                multilingual=multilingual,
             )
         )
     for skipped in report.skipped:
@@ -370,7 +379,7 @@ def feedback(ctx: click.Context, as_json: bool, limit: int) -> None:
     click.echo(f"\nFeedback ({down} 👎, {len(votes) - down} 👍):")
     for v in votes:
         answer = " ".join(v.answer.split())
-        answer = answer if len(answer) <= 100 else answer[:99] + "…"
+        answer = answer if len(answer) <= 200 else answer[:199] + "…"
         click.echo(f"  {'👎' if v.vote < 0 else '👍'} {v.at} {v.question!r}\n       -> {answer}")
 
 

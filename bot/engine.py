@@ -15,6 +15,7 @@ from bot.abstention import Abstainer
 from bot.answer import Answer, Answerer
 from bot.settings import Settings
 from index.embedder import Embedder, SentenceTransformerEmbedder
+from index.multilingual import MultilingualEncoder
 from index.search import Retriever, SearchIndex
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ class Engine:
         self.settings = settings
         self.embedder = embedder or SentenceTransformerEmbedder(settings.model)
         self.abstainer = Abstainer.load(model=self.embedder.name)
+        self.multilingual = MultilingualEncoder() if settings.multilingual else None
         self._lock = threading.Lock()
         self._answerer = self._load()
 
@@ -63,4 +65,6 @@ class Engine:
 
     def _load(self) -> Answerer:
         index = SearchIndex.load(self.settings.index_dir, self.embedder)
-        return Answerer(Retriever(index, self.embedder), self.abstainer, self.settings.top_k)
+        return Answerer(
+            Retriever(index, self.embedder), self.abstainer, self.settings.top_k, self.multilingual
+        )

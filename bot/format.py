@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.answer import Answer, Reason, Status
+from bot.i18n import phrase
 from index.search import Hit
 
 TELEGRAM_LIMIT = 4096
@@ -19,30 +20,21 @@ MAX_LISTED_ARTICLES = 5
 
 ArticleInfo = Mapping[str, Any]  # an entry of the manifest's "articles"
 
-_REASONS = {
-    Reason.EMPTY: "Ask me a question about the news articles I know, in a sentence.",
-    Reason.TOO_LONG: "That message is too long for me. Please ask one question in a sentence "
-    "or two (under 1,000 characters).",
-    Reason.SMALL_TALK: "Hello! I answer questions about news articles and tell you who said what.",
-    Reason.NOT_COVERED: "The articles I know do not cover that, so I won't guess.",
-    Reason.LANGUAGE: "I could not find that in the articles. I understand English best: "
-    "try asking in English.",
-}
-
-
-def speaker_line(hit: Hit) -> str:
-    """Who makes the claim: "John Kirby, the NSC's coordinator, said" or the article's own."""
-    speaker = hit.highlight.speaker or hit.passage.speaker
+def speaker_line(hit: Hit, language: str = "en") -> str:
+    """Who makes the answering claim: "John Kirby, the NSC's coordinator, said", or the
+    article's own narration. The answering sentence decides, not its neighbours."""
+    speaker = hit.highlight.speaker
     if speaker is None:
-        return "Reported by the article (no named source)"
-    line = f"{speaker.label()}, said" if speaker.role else f"{speaker.name} said"
+        return phrase("narration", language)
+    said = phrase("said", language)
+    line = f"{speaker.label()}, {said}" if speaker.role else f"{speaker.name} {said}"
     return line[0].upper() + line[1:]
 
 
-def source_line(hit: Hit) -> str:
-    """Article title, outlet, date and paragraph: enough to find the passage again."""
+def source_line(hit: Hit, language: str = "en") -> str:
+    """Outlet, date and paragraph: with the title, enough to find the passage again."""
     passage = hit.passage
-    parts = [passage.source, _date(passage.date), f"paragraph {passage.paragraph}"]
+    parts = [passage.source, _date(passage.date), f"{phrase('paragraph', language)} {passage.paragraph}"]
     return " · ".join(p for p in parts if p)
 
 
@@ -53,21 +45,23 @@ def dispute_line(answer: Answer) -> str | None:
 
     def names(hits: Sequence[Hit]) -> str:
         unique = list(dict.fromkeys(h.passage.speaker.name for h in hits if h.passage.speaker))
-        return " and ".join(unique)
+        return f" {phrase('and', answer.language)} ".join(unique)
 
     claimed = names([c.claim for c in answer.contests])
     denied = names([c.denial for c in answer.contests])
-    return f"⚖️ Disputed: claimed by {claimed}, denied by {denied}. Both sides are below."
+    return phrase("disputed", answer.language).format(claimed=claimed, denied=denied)
 
 
 def to_plain(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> str:
     """The reply as plain text (terminal chat and the JSON `text` field)."""
     if answer.status is not Status.ANSWERED:
         return _not_answered(answer, articles, lambda s: s, "- ")
+    language = answer.language
     blocks = [
-        f"{speaker_line(h)}:\n  {h.passage.text}\n"
-        f"Source: {h.passage.title}" + (f" <{h.passage.url}>" if h.passage.url else "")
-        + f" — {source_line(h)}"
+        f"{speaker_line(h, language)}:\n  {h.passage.text}\n"
+        f"{phrase('source', language)}: {h.passage.title}"
+        + (f" <{h.passage.url}>" if h.passage.url else "")
+        + f" — {source_line(h, language)}"
         for h in answer.hits
     ]
     header = dispute_line(answer)
@@ -79,11 +73,11 @@ def to_html(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> list[str]:
     if answer.status is not Status.ANSWERED:
         return [_not_answered(answer, articles, html.escape, "• ")]
     header = dispute_line(answer)
-    blocks = [hit_html(h) for h in answer.hits]
+    blocks = [hit_html(h, language=answer.language) for h in answer.hits]
     return split_messages([f"<b>{html.escape(header)}</b>", *blocks] if header else blocks)
 
 
-def hit_html(hit: Hit, limit: int = TELEGRAM_LIMIT) -> str:
+def hit_html(hit: Hit, limit: int = TELEGRAM_LIMIT, language: str = "en") -> str:
     """One passage: the quote with its answering sentence in bold, then who and where."""
     passage, highlight = hit.passage, hit.highlight
     text = passage.text
@@ -93,7 +87,10 @@ def hit_html(hit: Hit, limit: int = TELEGRAM_LIMIT) -> str:
     title = html.escape(passage.title)
     if passage.url:
         title = f'<a href="{html.escape(passage.url, quote=True)}">{title}</a>'
-    footer = f"🗣 <i>{html.escape(speaker_line(hit))}</i>\n📰 {title} · {html.escape(source_line(hit))}"
+    footer = (
+        f"🗣 <i>{html.escape(speaker_line(hit, language))}</i>\n"
+        f"📰 {title} · {html.escape(source_line(hit, language))}"
+    )
     while True:
         if at >= 0:
             quote = "".join(
@@ -181,10 +178,13 @@ def help_html(articles: Sequence[ArticleInfo], bot_username: str, group: bool) -
 
 
 def _not_answered(answer: Answer, articles: Sequence[ArticleInfo], escape: Any, bullet: str) -> str:
-    text = escape(_REASONS[answer.reason or Reason.NOT_COVERED])
+    language = answer.language
+    text = escape(phrase(str(answer.reason or Reason.NOT_COVERED), language))
     if answer.reason in (Reason.NOT_COVERED, Reason.SMALL_TALK, Reason.LANGUAGE) and articles:
         listed = articles_list(articles, escape).splitlines()
-        text += "\n\nWhat I know about:\n" + "\n".join(bullet + line for line in listed)
+        text += f"\n\n{escape(phrase('know_about', language))}\n" + "\n".join(
+            bullet + line for line in listed
+        )
     return text
 
 
@@ -224,7 +224,7 @@ def to_json(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> dict[str, A
 
 def hit_json(hit: Hit) -> dict[str, Any]:
     passage = hit.passage
-    speaker = hit.highlight.speaker or passage.speaker
+    speaker = hit.highlight.speaker
     return {
         "article_id": passage.article_id,
         "title": passage.title,

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     index_dir: Path = Path("var/index")
     model: str = DEFAULT_MODEL
     top_k: int = Field(default=3, ge=1, le=10)
+    # Also index with multilingual-e5-small, for questions in Russian, Ukrainian, German, ...
+    multilingual: bool = True
 
     # Telegram: the names every Telegram tool uses, without our prefix.
     telegram_bot_token: SecretStr | None = Field(

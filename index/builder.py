@@ -24,6 +24,7 @@ from corpus.loader import CorpusError, corpus_hash, load_corpus
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.passages import DEFAULT_MAX_CHARS, Passage, embedding_text, split_passages
+from index.multilingual import MultilingualEncoder, passage_text
 from index.vocabulary import VOCAB_VECTORS, Vocabulary, corpus_words
 from index.store import (
     MANIFEST,
@@ -42,6 +43,8 @@ logger = logging.getLogger(__name__)
 PASSAGES = "passages.jsonl"
 PASSAGE_VECTORS = "passages.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
+MULTILINGUAL_PASSAGES = "passages.e5.faiss"
+MULTILINGUAL_SENTENCES = "sentences.e5.faiss"
 LEXICAL = "bm25"
 EMBED_BATCH = 64
 
@@ -69,8 +72,13 @@ def build_index(
     *,
     max_chars: int = DEFAULT_MAX_CHARS,
     progress: Progress | None = None,
+    multilingual: MultilingualEncoder | None = None,
 ) -> BuildReport:
-    """Build the corpus into a fresh folder and atomically publish it at `target`."""
+    """Build the corpus into a fresh folder and atomically publish it at `target`.
+
+    With a multilingual encoder, passages and sentences are also embedded by it, for
+    questions asked in other languages.
+    """
     started = time.perf_counter()
     articles, skipped = load_corpus(corpus_dir)
     if not articles:
@@ -79,10 +87,13 @@ def build_index(
     with _build_lock(target):
         cache = _previous_vectors(target, embedder)
         texts = _texts(passages)
-        vectors, embedded = _embed_with_cache(texts, embedder, cache, progress)
+        vectors, embedded = _embed_with_cache(texts, embedder.embed, cache, progress)
         build = new_build_dir(target)
         try:
             manifest = _write(build, embedder, passages, vectors, articles_meta(articles, passages))
+            if multilingual is not None:
+                embedded += _write_multilingual(build, target, multilingual, passages, progress)
+                manifest = Manifest(**{**manifest.__dict__, "multilingual": multilingual.name})
             manifest = _finish_manifest(build, manifest, corpus_hash(articles), max_chars)
             publish(build, target)
         except BaseException:
@@ -157,9 +168,44 @@ def _previous_vectors(target: Path, embedder: Embedder) -> dict[str, np.ndarray]
     return {text_key(t): v for t, v in zip(old_texts, stored, strict=True)}
 
 
+def _multilingual_texts(passages: Sequence[Passage]) -> list[str]:
+    return [passage_text(p.title, p.text) for p in passages] + [
+        s.text for p in passages for s in p.sentences
+    ]
+
+
+def _write_multilingual(
+    build: Path,
+    target: Path,
+    encoder: MultilingualEncoder,
+    passages: Sequence[Passage],
+    progress: Progress | None,
+) -> int:
+    cache: dict[str, np.ndarray] = {}
+    try:
+        if Manifest.read(target).multilingual == encoder.name:
+            with (target / PASSAGES).open(encoding="utf-8") as handle:
+                old = [Passage.from_dict(json.loads(line)) for line in handle]
+            stores = [FaissStore.load(target / n) for n in (MULTILINGUAL_PASSAGES, MULTILINGUAL_SENTENCES)]
+            stored = np.vstack([s.vectors(range(len(s))) for s in stores])
+            cache = {text_key(t): v for t, v in zip(_multilingual_texts(old), stored, strict=True)}
+    except (IndexProblem, OSError, ValueError, KeyError, RuntimeError) as exc:
+        logger.info("no reusable multilingual vectors in %s (%s)", target, exc)
+    texts = _multilingual_texts(passages)
+    vectors, embedded = _embed_with_cache(texts, encoder.passages, cache, progress)
+    for name, rows in (
+        (MULTILINGUAL_PASSAGES, vectors[: len(passages)]),
+        (MULTILINGUAL_SENTENCES, vectors[len(passages) :]),
+    ):
+        store = FaissStore(encoder.dim)
+        store.add(rows)
+        store.save(build / name)
+    return embedded
+
+
 def _embed_with_cache(
     texts: Sequence[str],
-    embedder: Embedder,
+    embed: Callable[[Sequence[str]], np.ndarray],
     cache: dict[str, np.ndarray],
     progress: Progress | None,
 ) -> tuple[np.ndarray, int]:
@@ -169,11 +215,11 @@ def _embed_with_cache(
         progress(0, len(missing))
     for offset in range(0, len(missing), EMBED_BATCH):
         batch = missing[offset : offset + EMBED_BATCH]
-        for i, vector in zip(batch, embedder.embed([texts[i] for i in batch]), strict=True):
+        for i, vector in zip(batch, embed([texts[i] for i in batch]), strict=True):
             cache[keys[i]] = vector
         if progress:
             progress(min(offset + EMBED_BATCH, len(missing)), len(missing))
-    vectors = np.vstack([cache[k] for k in keys]) if keys else np.zeros((0, embedder.dim))
+    vectors = np.vstack([cache[k] for k in keys]) if keys else np.zeros((0, 1))
     return vectors.astype(np.float32), len(missing)
 
 
@@ -245,7 +291,9 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def staleness(corpus_dir: Path, target: Path, model: str, max_chars: int) -> list[str]:
+def staleness(
+    corpus_dir: Path, target: Path, model: str, max_chars: int, multilingual: str | None = None
+) -> list[str]:
     """Why the index at `target` does not reflect the corpus and settings ([] when it does)."""
     try:
         manifest = Manifest.read(target)
@@ -259,6 +307,8 @@ def staleness(corpus_dir: Path, target: Path, model: str, max_chars: int) -> lis
         problems.append(f"the corpus in {corpus_dir} changed since the index was built")
     if manifest.chunking != chunking(max_chars):
         problems.append(f"chunking changed: {manifest.chunking} -> {chunking(max_chars)}")
+    if multilingual and manifest.multilingual != multilingual:
+        problems.append(f"the index has no vectors of {multilingual}")
     return problems
 
 

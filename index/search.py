@@ -15,7 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from index.builder import LEXICAL, PASSAGE_VECTORS, PASSAGES, SENTENCE_VECTORS
+from index.builder import (
+    LEXICAL,
+    MULTILINGUAL_PASSAGES,
+    MULTILINGUAL_SENTENCES,
+    PASSAGE_VECTORS,
+    PASSAGES,
+    SENTENCE_VECTORS,
+)
 from index.embedder import Embedder
 from index.answertype import expected_type, focus_text, offers
 from index.lexical import LexicalIndex, analyse, key_words, stem
@@ -53,6 +60,7 @@ class Retrieval:
     support: tuple[TermSupport, ...]  # how the corpus covers each key word of the question
     answer_type: str | None  # number, date, person, place, age, or None
     unknown_names: tuple[str, ...]  # capitalised names in the question the corpus never mentions
+    multilingual: bool = False  # found by the multilingual encoder (question not in English)
 
 
 class SearchIndex:
@@ -67,9 +75,11 @@ class SearchIndex:
         sentence_store: FaissStore,
         lexical: LexicalIndex,
         vocabulary: Vocabulary,
+        multilingual: tuple[FaissStore, FaissStore] | None = None,
     ):
         self.directory = directory
         self.vocabulary = vocabulary
+        self.multilingual = multilingual  # (passage store, sentence store) or None
         self.passage_terms = [set(analyse(p.text)) for p in passages]
         self.sentence_terms = [set(analyse(s.text)) for p in passages for s in p.sentences]
         self.manifest = manifest
@@ -104,6 +114,14 @@ class SearchIndex:
                 passages = [Passage.from_dict(json.loads(line)) for line in handle]
             lexical = LexicalIndex.load(real / LEXICAL)
             vocabulary = Vocabulary.load(real)
+            multilingual = (
+                (
+                    FaissStore.load(real / MULTILINGUAL_PASSAGES),
+                    FaissStore.load(real / MULTILINGUAL_SENTENCES),
+                )
+                if manifest.multilingual
+                else None
+            )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorrupt(f"{directory}: passage data is damaged ({exc}); rebuild it") from exc
         index = cls(
@@ -114,6 +132,7 @@ class SearchIndex:
             FaissStore.load(real / SENTENCE_VECTORS),
             lexical,
             vocabulary,
+            multilingual,
         )
         sizes = (len(passages), len(index.passage_store), len(index.sentence_store))
         if sizes != (manifest.passages, manifest.passages, manifest.sentences):
@@ -162,6 +181,28 @@ class Retriever:
             )
             for i, (question, context) in enumerate(queries)
         ]
+
+    def retrieve_multilingual(
+        self, queries: Sequence[tuple[str, str | None]], vectors: np.ndarray, k: int = 10
+    ) -> list[Retrieval]:
+        """Retrieval for questions not in English, from their multilingual-encoder vectors
+        (computed by the caller with the encoder the index was built with)."""
+        stores = self.index.multilingual
+        if stores is None:
+            raise IndexMismatch("this index has no multilingual vectors; rebuild it")
+        passages, sentences = stores
+        results = []
+        for (question, context), vector in zip(queries, vectors, strict=True):
+            hits = []
+            for row, score in passages.search(vector.reshape(1, -1), k)[0]:
+                passage = self.index.passages[row]
+                first = int(self.index.first_sentence[row])
+                cosines = sentences.vectors(range(first, first + len(passage.sentences))) @ vector
+                highlight = passage.sentences[int(np.argmax(cosines))]
+                hits.append(Hit(passage, row, score, score, 0.0, highlight, 0.0, True))
+            kind = expected_type(question) or (expected_type(context) if context else None)
+            results.append(Retrieval(question, hits, (), kind, (), multilingual=True))
+        return results
 
     def _retrieve(
         self,

@@ -115,6 +115,7 @@ class Manifest:
     built_at: str = ""
     build_id: str = ""
     format_version: int = FORMAT_VERSION
+    multilingual: str | None = None  # the second encoder, for questions not in English
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"

