@@ -45,9 +45,7 @@ def main() -> None:
     # Small talk never reaches the model, and questions not in English go to the
     # multilingual encoder (calibrated below): neither belongs in this fit.
     items = [
-        i
-        for i in everything
-        if language_of(i.question) == "en" and not is_small_talk(i.question)
+        i for i in everything if language_of(i.question) == "en" and not is_small_talk(i.question)
     ]
     embedder = SentenceTransformerEmbedder()
     retriever = Retriever(SearchIndex.load(args.index, embedder), embedder)
@@ -57,7 +55,9 @@ def main() -> None:
     queries = []
     for item in items:
         question = clean_question(item.question)
-        queries.append((question, follow_up_context(question, [item.context] if item.context else [])))
+        queries.append(
+            (question, follow_up_context(question, [item.context] if item.context else []))
+        )
     retrievals = retriever.retrieve_many(queries)
     x = np.array([[features(r)[name] for name in FEATURES] for r in retrievals])
     y = np.array([i.answerable for i in items])
@@ -66,7 +66,10 @@ def main() -> None:
     dense = x[:, FEATURES.index("dense")]
     min_dense = float(np.floor((dense[y].min() - 0.02) * 100) / 100)
     far = dense < min_dense
-    print(f"min_dense {min_dense:.2f}: abstains on {far[~y].sum()} unanswerable, {far[y].sum()} answerable")
+    print(
+        f"min_dense {min_dense:.2f}: abstains on {far[~y].sum()} unanswerable, "
+        f"{far[y].sum()} answerable"
+    )
     answerable_total, lost = int(y.sum()), int(far[y].sum())
     x, y, items = x[~far], y[~far], [i for i, f in zip(items, far, strict=True) if not f]
     # What the first stage already lost comes out of the wrong-abstention budget.
@@ -79,7 +82,9 @@ def main() -> None:
     model.fit(x, y)
 
     abstainer = Abstainer(
-        weights={name: round(float(w), 4) for name, w in zip(FEATURES, model.coef_[0], strict=True)},
+        weights={
+            name: round(float(w), 4) for name, w in zip(FEATURES, model.coef_[0], strict=True)
+        },
         bias=round(float(model.intercept_[0]), 4),
         threshold=round(threshold, 4),
         min_dense=min_dense,
@@ -111,9 +116,10 @@ def _multilingual_threshold(
     top = np.array([r.hits[0].dense for r in retrievals])
     y = np.array([i.answerable for i in foreign])
     threshold = _threshold(top, y, max_false)
+    refused = (top[~y] < threshold).mean() if (~y).any() else float("nan")
     print(
         f"multilingual: {len(foreign)} questions, threshold {threshold:.3f}: wrong abstention "
-        f"{(top[y] < threshold).mean():.3f}, abstention {(top[~y] < threshold).mean() if (~y).any() else float('nan'):.3f}"
+        f"{(top[y] < threshold).mean():.3f}, abstention {refused:.3f}"
     )
     return threshold
 

@@ -92,13 +92,18 @@ class Answerer:
         foreign = [i for i in todo if languages[i] != "en" and self.multilingual is not None]
         english = [i for i in todo if i not in foreign]
         retrievals = dict(
-            zip(english, self.retriever.retrieve_many([(cleaned[i], contexts[i]) for i in english]))
+            zip(
+                english,
+                self.retriever.retrieve_many([(cleaned[i], contexts[i]) for i in english]),
+                strict=True,
+            )
         )
         if foreign and self.multilingual is not None:
             texts = [f"{contexts[i]} {cleaned[i]}" if contexts[i] else cleaned[i] for i in foreign]
             vectors = self.multilingual.queries(texts)
             queries = [(cleaned[i], contexts[i]) for i in foreign]
-            retrievals.update(zip(foreign, self.retriever.retrieve_multilingual(queries, vectors)))
+            found = self.retriever.retrieve_multilingual(queries, vectors)
+            retrievals.update(zip(foreign, found, strict=True))
         for i in todo:
             answers[i] = self._decide(cleaned[i], retrievals[i], languages[i])
         return [
@@ -165,9 +170,7 @@ def _precheck(question: str) -> Answer | None:
     return None
 
 
-def _select(
-    hits: Sequence[Hit], k: int, retriever: Retriever, relative: float
-) -> tuple[Hit, ...]:
+def _select(hits: Sequence[Hit], k: int, retriever: Retriever, relative: float) -> tuple[Hit, ...]:
     """The best hit, plus up to k-1 others nearly as good that do not repeat it."""
     vectors = retriever.index.passage_store.vectors([h.row for h in hits])
     chosen: list[int] = [0]

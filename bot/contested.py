@@ -22,8 +22,12 @@ _DENIAL = re.compile(
     re.IGNORECASE,
 )
 # Words every report shares; agreeing on them is not agreeing on a subject.
-_GENERIC = set(key_terms("said say says told statement claim claims group monday tuesday "
-                         "wednesday thursday friday saturday sunday"))
+_GENERIC = set(
+    key_terms(
+        "said say says told statement claim claims group monday tuesday "
+        "wednesday thursday friday saturday sunday"
+    )
+)
 MIN_SHARED = 2
 
 
@@ -58,8 +62,10 @@ def find_contests(hits: Sequence[Hit], question: str) -> list[Contest]:
             # The subject is what both talk about, not who: names of the two sides don't count.
             names = set(key_terms(f"{_speaker(claim)} {_speaker(denial)}"))
             shared = (
-                set(key_terms(claim.passage.text)) & set(key_terms(denial.passage.text))
-            ) - _GENERIC - names
+                (set(key_terms(claim.passage.text)) & set(key_terms(denial.passage.text)))
+                - _GENERIC
+                - names
+            )
             relevant = bool(shared & asked) or hits[0] in (claim, denial)
             if len(shared) >= MIN_SHARED and relevant:
                 contests.append(Contest(claim, denial, tuple(sorted(shared))))

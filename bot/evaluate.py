@@ -87,7 +87,8 @@ def _outcome(item: LabelledQuestion, answer: Answer) -> Outcome:
         item=item,
         answer=answer,
         rank=rank if item.answer_substrings else None,
-        text_hit=bool(item.answer_substrings) and _contains(to_plain(answer), item.answer_substrings),
+        text_hit=bool(item.answer_substrings)
+        and _contains(to_plain(answer), item.answer_substrings),
         speaker_ok=speaker_ok,
     )
 

@@ -31,7 +31,8 @@ _BOILERPLATE = re.compile(
     r"read more|read next|continue reading|subscribe(?: now)?|sign up .{0,60}newsletters?|"
     r"follow us(?: on .{1,40})?|print|email|comments?|leave a (?:comment|reply)|"
     r"skip to (?:main )?content|click here .{0,60}|tags?: .{0,80}|topics?: .{0,80}|"
-    r"© ?.{0,80}|copyright (?:©|\(c\) )?\d{4}.{0,80}|all rights reserved\.?|you may also like|recommended(?: for you)?|"
+    r"© ?.{0,80}|copyright (?:©|\(c\) )?\d{4}.{0,80}|all rights reserved\.?|"
+    r"you may also like|recommended(?: for you)?|"
     r"most (?:read|popular)|trending(?: now)?|news|world|politics|home)$",
     re.IGNORECASE,
 )
@@ -88,7 +89,8 @@ def load_article(path: Path) -> Article:
     if not paragraphs:
         raise CorpusError(f"{path}: no article text after the front matter")
     digest = hashlib.sha256(
-        repr((title, meta.get("source"), meta.get("url"), meta.get("date"))).encode() + body.encode()
+        repr((title, meta.get("source"), meta.get("url"), meta.get("date"))).encode()
+        + body.encode()
     ).hexdigest()
     return Article(
         id=path.stem,

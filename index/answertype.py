@@ -22,8 +22,11 @@ _EXPECT = [
         r"\bcu[aá]ndo\b|\bin welchem jahr\b|\ben qu[eé] a[nñ]o\b",
     ),
     (PERSON, r"\bwho(?:m|se)?\b|\bкто\b|\bкого\b|\bхто\b|\bwer\b|\bqui[eé]n(?:es)?\b"),
-    (PLACE, r"\bwhere\b|\bwhich (?:country|countries|city|place)\b|\bгде\b|\bде\b|\bwo\b|"
-     r"\bd[oó]nde\b|\bin what country\b"),
+    (
+        PLACE,
+        r"\bwhere\b|\bwhich (?:country|countries|city|place)\b|\bгде\b|\bде\b|\bwo\b|"
+        r"\bd[oó]nde\b|\bin what country\b",
+    ),
 ]
 _EXPECT_RE = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _EXPECT]
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.loader import CorpusError, corpus_hash, load_corpus
+from corpus.loader import Article, CorpusError, corpus_hash, load_corpus
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
 from index.passages import DEFAULT_MAX_CHARS, Passage, embedding_text, split_passages
@@ -109,20 +110,18 @@ def build_index(
     )
 
 
-def articles_meta(articles: Sequence[object], passages: Sequence[Passage]) -> list[dict[str, object]]:
-    counts: dict[str, int] = {}
-    for p in passages:
-        counts[p.article_id] = counts.get(p.article_id, 0) + 1
+def articles_meta(articles: Sequence[Article], passages: Sequence[Passage]) -> list[dict[str, object]]:
+    counts = Counter(p.article_id for p in passages)
     return [
         {
-            "id": a.id,  # type: ignore[attr-defined]
-            "title": a.title,  # type: ignore[attr-defined]
-            "source": a.source,  # type: ignore[attr-defined]
-            "url": a.url,  # type: ignore[attr-defined]
-            "date": a.date,  # type: ignore[attr-defined]
-            "language": a.language,  # type: ignore[attr-defined]
-            "content_hash": a.content_hash,  # type: ignore[attr-defined]
-            "passages": counts.get(a.id, 0),  # type: ignore[attr-defined]
+            "id": a.id,
+            "title": a.title,
+            "source": a.source,
+            "url": a.url,
+            "date": a.date,
+            "language": a.language,
+            "content_hash": a.content_hash,
+            "passages": counts[a.id],
         }
         for a in articles
     ]

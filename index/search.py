@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.answertype import expected_type, focus_text, offers
 from index.builder import (
     LEXICAL,
     MULTILINGUAL_PASSAGES,
@@ -24,7 +25,6 @@ from index.builder import (
     SENTENCE_VECTORS,
 )
 from index.embedder import Embedder
-from index.answertype import expected_type, focus_text, offers
 from index.lexical import LexicalIndex, analyse, key_words, stem
 from index.passages import Passage, Sentence
 from index.store import FaissStore, IndexCorrupt, IndexMismatch, Manifest
@@ -107,7 +107,8 @@ class SearchIndex:
             path = real / name
             if not path.is_file() or path.stat().st_size != expected["bytes"]:
                 raise IndexCorrupt(
-                    f"{directory}: {name} is missing or truncated; rebuild with `newsbot index build`"
+                    f"{directory}: {name} is missing or truncated; "
+                    "rebuild with `newsbot index build`"
                 )
         try:
             with (real / PASSAGES).open(encoding="utf-8") as handle:
@@ -243,7 +244,9 @@ class Retriever:
         }
 
         kind = expected_type(question) or (expected_type(context) if context else None)
-        meaning = {s.word: s.nearest if s.known or s.similarity >= EXPAND else s.word for s in support}
+        meaning = {
+            s.word: s.nearest if s.known or s.similarity >= EXPAND else s.word for s in support
+        }
         targets = stem(list(dict.fromkeys(meaning.values())))
         focus_words = key_words(focus_text(question) or "")
         focus = set(stem([meaning.get(w, w) for w in focus_words]))

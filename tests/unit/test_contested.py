@@ -19,7 +19,9 @@ def hit(row: int, text: str, speaker: Speaker | None) -> Hit:
     return Hit(passage, row, 1.0 - row / 100, 0.5, 0.5, sentence, 1.0, True)
 
 
-CLAIM = hit(13, "Last month, Wagner received rockets and missiles from North Korea, Kirby said.", KIRBY)
+CLAIM = hit(
+    13, "Last month, Wagner received rockets and missiles from North Korea, Kirby said.", KIRBY
+)
 DENIAL = hit(
     16,
     "“Everyone knows that North Korea has not supplied arms to the Russian Federation,” "

@@ -11,10 +11,14 @@ from index.search import Hit
 from index.speakers import Speaker
 from tests.fakes.telegram_html import parse_html, utf16_len
 
-KIRBY = Speaker("John Kirby", "the National Security Council’s strategic communications coordinator")
+KIRBY = Speaker(
+    "John Kirby", "the National Security Council’s strategic communications coordinator"
+)
 
 
-def make_hit(text: str, *, speaker: Speaker | None = KIRBY, url: str | None = None, title: str = "T") -> Hit:
+def make_hit(
+    text: str, *, speaker: Speaker | None = KIRBY, url: str | None = None, title: str = "T"
+) -> Hit:
     first, _, rest = text.partition(". ")
     sentences = [Sentence(0, len(first) + 1, first + ".", speaker)]
     if rest:
@@ -46,7 +50,10 @@ def test_html_answer_is_accepted_by_telegram_and_bolds_the_answering_sentence() 
     bold = [e for e in parsed.entities if e["type"] == "bold"]
     assert len(bold) == 1
     assert "The group spends $100 million a month." in parsed.text
-    assert "John Kirby, the National Security Council’s strategic communications coordinator, said" in parsed.text
+    assert (
+        "John Kirby, the National Security Council’s strategic communications coordinator, said"
+        in parsed.text
+    )
     assert "22 Dec 2022" in parsed.text and "paragraph 8" in parsed.text
 
 
@@ -106,8 +113,17 @@ def test_json_contract_fields() -> None:
     assert {"question", "status", "text", "passages"} <= set(data)
     passage = data["passages"][0]
     assert {
-        "article_id", "title", "source", "url", "paragraph", "start", "end",
-        "speaker", "text", "highlight", "score",
+        "article_id",
+        "title",
+        "source",
+        "url",
+        "paragraph",
+        "start",
+        "end",
+        "speaker",
+        "text",
+        "highlight",
+        "score",
     } <= set(passage)
     assert passage["speaker"] == "John Kirby"
     assert data["status"] == "answered"

@@ -92,7 +92,8 @@ def test_small_talk_is_recognised(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Hi, who founded Wagner?", "good", "Who is Kirby?", "thanks for what?", "hello world program"]
+    "text",
+    ["Hi, who founded Wagner?", "good", "Who is Kirby?", "thanks for what?", "hello world program"],
 )
 def test_questions_are_not_small_talk(text: str) -> None:
     assert not is_small_talk(text)
