@@ -60,6 +60,7 @@ class BuildReport:
     reused: int
     seconds: float
     skipped: list[CorpusError] = field(default_factory=list)
+    refused: str | None = None  # why the gate kept the build from being published
 
 
 def chunking(max_chars: int) -> dict[str, object]:
@@ -74,11 +75,13 @@ def build_index(
     max_chars: int = DEFAULT_MAX_CHARS,
     progress: Progress | None = None,
     multilingual: MultilingualEncoder | None = None,
+    gate: Callable[[Path], str | None] | None = None,
 ) -> BuildReport:
     """Build the corpus into a fresh folder and atomically publish it at `target`.
 
     With a multilingual encoder, passages and sentences are also embedded by it, for
-    questions asked in other languages.
+    questions asked in other languages. A `gate` sees the finished build before it is
+    published and may refuse it (returning why): the served index then stays as it was.
     """
     started = time.perf_counter()
     articles, skipped = load_corpus(corpus_dir)
@@ -96,7 +99,11 @@ def build_index(
                 embedded += _write_multilingual(build, target, multilingual, passages, progress)
                 manifest = Manifest(**{**manifest.__dict__, "multilingual": multilingual.name})
             manifest = _finish_manifest(build, manifest, corpus_hash(articles), max_chars)
-            publish(build, target)
+            refused = gate(build) if gate else None
+            if refused:
+                discard(build)
+            else:
+                publish(build, target)
         except BaseException:
             discard(build)  # a half-written build is never left behind, nor ever visible
             raise
@@ -107,6 +114,7 @@ def build_index(
         reused=len(texts) - embedded,
         seconds=time.perf_counter() - started,
         skipped=skipped,
+        refused=refused,
     )
 
 
