@@ -91,9 +91,32 @@ def index() -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="Where to publish (default: --index).")
 @click.option("--max-chars", default=800, show_default=True, help="Longest passage, in characters.")
 @click.option("--if-stale", is_flag=True, help="Do nothing when the index matches the corpus.")
+@click.option(
+    "--eval",
+    "eval_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Publish only if answers to these labelled questions are no worse than now.",
+)
+@click.option("--tolerance", default=0.0, show_default=True, help="Allowed drop per metric.")
+@click.option("--min-recall-at-3", type=float, default=0.0, show_default=True)
+@click.option("--min-abstention", type=float, default=0.0, show_default=True)
 @click.pass_context
-def index_build(ctx: click.Context, out: Path | None, max_chars: int, if_stale: bool) -> None:
-    """Build the index from the corpus, aside, and swap it in atomically."""
+def index_build(
+    ctx: click.Context,
+    out: Path | None,
+    max_chars: int,
+    if_stale: bool,
+    eval_file: Path | None,
+    tolerance: float,
+    min_recall_at_3: float,
+    min_abstention: float,
+) -> None:
+    """Build the index from the corpus, aside, and swap it in atomically.
+
+    With --eval, the new index answers the labelled questions first and replaces the
+    served one only if it meets the thresholds and is no worse than it (a running bot
+    picks it up by itself).
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from index.builder import build_index, staleness
@@ -124,6 +147,12 @@ def index_build(ctx: click.Context, out: Path | None, max_chars: int, if_stale: 
         task = bar.add_task("embedding", total=None)
         embedder = _embedder(settings)
         multilingual = MultilingualEncoder() if settings.multilingual else None
+        thresholds = {"recall@3": min_recall_at_3, "abstention_accuracy": min_abstention}
+        gate = (
+            _eval_gate(settings, target, embedder, eval_file, thresholds, tolerance)
+            if eval_file
+            else None
+        )
         report = _guard(
             lambda: build_index(
                 settings.corpus_dir,
@@ -132,10 +161,13 @@ def index_build(ctx: click.Context, out: Path | None, max_chars: int, if_stale: 
                 max_chars=max_chars,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 multilingual=multilingual,
+                gate=gate,
             )
         )
     for skipped in report.skipped:
         click.echo(f"skipped {skipped}", err=True)
+    if report.refused:
+        raise click.ClickException(f"new index not published: {report.refused}")
     m = report.manifest
     click.echo(
         f"index built: {m.passages} passages from {len(m.articles)} articles "
@@ -381,6 +413,46 @@ def feedback(ctx: click.Context, as_json: bool, limit: int) -> None:
         answer = " ".join(v.answer.split())
         answer = answer if len(answer) <= 200 else answer[:199] + "…"
         click.echo(f"  {'👎' if v.vote < 0 else '👍'} {v.at} {v.question!r}\n       -> {answer}")
+
+
+GATED_METRICS = ("recall@1", "recall@3", "answer_hit", "abstention_accuracy")
+
+
+def _eval_gate(
+    settings: Settings,
+    target: Path,
+    embedder: Any,
+    eval_file: Path,
+    thresholds: dict[str, float],
+    tolerance: float,
+) -> Callable[[Path], str | None]:
+    """A build gate: evaluate the new build (and the served index) on labelled questions."""
+    from bot.engine import Engine
+    from bot.evaluate import evaluate, load_questions, summarize
+
+    items = load_questions(eval_file)
+
+    def overall(index_dir: Path) -> dict[str, Any]:
+        engine = Engine(settings.model_copy(update={"index_dir": index_dir}), embedder=embedder)
+        return summarize(evaluate(items, engine.answer_many))["overall"]
+
+    def gate(build: Path) -> str | None:
+        new = overall(build)
+        try:
+            served = overall(target)
+        except IndexProblem:
+            served = None  # nothing served yet: only the thresholds apply
+        failures = [f"{k} {new[k]} < {v}" for k, v in thresholds.items() if (new[k] or 0) < v]
+        if served is not None:
+            failures += [
+                f"{k} {new[k]} < served {served[k]}"
+                for k in GATED_METRICS
+                if new[k] is not None and served[k] is not None and new[k] < served[k] - tolerance
+            ]
+        click.echo(f"eval of the new build: {json.dumps({k: new[k] for k in GATED_METRICS})}")
+        return "; ".join(failures) or None
+
+    return gate
 
 
 def _guard(make: Callable[[], T]) -> T:
