@@ -415,6 +415,41 @@ def feedback(ctx: click.Context, as_json: bool, limit: int) -> None:
         click.echo(f"  {'👎' if v.vote < 0 else '👍'} {v.at} {v.question!r}\n       -> {answer}")
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
+@click.option("--similar", default=0.7, show_default=True, help="Cosine that groups questions.")
+@click.option("--limit", default=20, show_default=True, help="At most this many groups.")
+@click.pass_context
+def report(ctx: click.Context, as_json: bool, similar: float, limit: int) -> None:
+    """What people asked that the bot could not answer or answered badly, grouped by
+    similar question, largest group first: the articles worth adding."""
+    from bot.feedback import FeedbackStore
+    from bot.report import collect, group_similar
+
+    settings = _settings(ctx)
+    if not settings.feedback_db.exists():
+        raise click.ClickException(f"nothing to report yet ({settings.feedback_db} does not exist)")
+    store = FeedbackStore(settings.feedback_db)
+    try:
+        asked = collect(store)
+    finally:
+        store.close()
+    groups = group_similar(asked, _embedder(settings), similar)[:limit] if asked else []
+    if as_json:
+        data = [
+            {"questions": g.questions, "times": g.times, "why": dict(g.why)} for g in groups
+        ]
+        click.echo(json.dumps({"groups": data}, ensure_ascii=False, indent=2))
+        return
+    if not groups:
+        click.echo("Nothing unanswered or disliked so far.")
+    for number, group in enumerate(groups, start=1):
+        why = ", ".join(f"{reason} ×{n}" for reason, n in group.why.most_common())
+        click.echo(f"{number:>2}. {group.times}× {group.example!r} ({why})")
+        for other in group.questions[1:6]:
+            click.echo(f"      also: {other!r}")
+
+
 GATED_METRICS = ("recall@1", "recall@3", "answer_hit", "abstention_accuracy")
 
 
