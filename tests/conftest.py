@@ -11,6 +11,7 @@ import pytest
 from bot.settings import Settings
 from index.builder import build_index
 from index.embedder import SentenceTransformerEmbedder
+from index.multilingual import MultilingualEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -40,9 +41,10 @@ def embedder() -> SentenceTransformerEmbedder:
 def built_index(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
 ) -> Path:
-    """The seed corpus built once into a real FAISS index on disk (read-only for tests)."""
+    """The seed corpus built once into a real FAISS index on disk (read-only for tests),
+    with the multilingual vectors too, as `newsbot index build` makes it."""
     target = tmp_path_factory.mktemp("index") / "index"
-    build_index(CORPUS, target, embedder)
+    build_index(CORPUS, target, embedder, multilingual=MultilingualEncoder())
     return target
 
 

@@ -13,6 +13,7 @@ import pytest
 from bot.answer import Status
 from bot.engine import Engine
 from bot.evaluate import evaluate, load_questions, summarize
+from bot.format import to_plain
 from index.embedder import SentenceTransformerEmbedder
 from tests.conftest import DATA, make_settings
 
@@ -65,3 +66,21 @@ def test_a_contested_claim_shows_both_speakers(engine: Engine) -> None:
     answer = engine.answer("Did Wagner receive arms from North Korea?")
     speakers = {h.passage.speaker.name for h in answer.hits if h.passage.speaker}
     assert {"John Kirby", "Yevgeny Prigozhin"} <= speakers
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "framing"),
+    [
+        ("Сколько заключённых воюет за Вагнер?", "40,000", "Источник"),
+        ("Хто заснував Вагнер?", "Prigozhin", "Джерело"),
+        ("Wer ist der Gründer der Wagner-Gruppe?", "Prigozhin", "Quelle"),
+    ],
+)
+def test_questions_in_other_languages_find_the_english_passage(
+    engine: Engine, question: str, expected: str, framing: str
+) -> None:
+    answer = engine.answer(question)
+    assert answer.status is Status.ANSWERED
+    assert any(expected in h.passage.text for h in answer.hits)
+    text = to_plain(answer)
+    assert framing in text  # the reply's own words speak the user's language
