@@ -53,6 +53,12 @@ def question_text(text: str, bot_username: str) -> str:
     return " ".join(text.split())
 
 
+def command_name(text: str) -> str | None:
+    """The command a text starts with, lowercased ("/Ask@newsbot hi" -> "ask"), if any."""
+    match = _LEADING_COMMAND.match(text)
+    return match.group(0)[1:].split("@")[0].lower() if match else None
+
+
 def command_target(text: str) -> str | None:
     """The @bot a leading command is addressed to ("/ask@newsbot" -> "newsbot"), if any."""
     match = _LEADING_COMMAND.match(text)

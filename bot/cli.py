@@ -355,7 +355,7 @@ def serve(ctx: click.Context) -> None:
     from bot.telegram_app import build_application, run
 
     settings = _settings(ctx)
-    if settings.telegram_bot_token is None:
+    if not _has_token(settings):
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
     if logging.getLogger().getEffectiveLevel() > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)  # a server says what it is doing
@@ -372,11 +372,16 @@ def serve(ctx: click.Context) -> None:
 @click.pass_context
 def run_(ctx: click.Context) -> None:
     """`newsbot serve` when TELEGRAM_BOT_TOKEN is set, else the terminal chat (`make run`)."""
-    if _settings(ctx).telegram_bot_token is None:
+    if not _has_token(_settings(ctx)):
         click.echo("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat instead.", err=True)
         ctx.invoke(chat)
     else:
         ctx.invoke(serve)
+
+
+def _has_token(settings: Settings) -> bool:
+    token = settings.telegram_bot_token
+    return token is not None and bool(token.get_secret_value().strip())
 
 
 @cli.command()
@@ -499,12 +504,52 @@ def _guard(make: Callable[[], T]) -> T:
 
 
 def _embedder(settings: Settings) -> Any:
-    from index.embedder import SentenceTransformerEmbedder
+    from index.encoders import make_embedder, models_dir
 
-    return _guard(lambda: SentenceTransformerEmbedder(settings.model))
+    return _guard(
+        lambda: make_embedder(
+            settings.model, settings.encoder_backend, models_dir(settings.index_dir)
+        )
+    )
 
 
 def _engine(ctx: click.Context) -> Any:
     from bot.engine import Engine
 
     return _guard(lambda: Engine(_settings(ctx)))
+
+
+# ---------------------------------------------------------------- model
+
+
+@cli.group()
+def model() -> None:
+    """Prepare the encoder: ONNX exports of the configured model."""
+
+
+@model.command("export")
+@click.option("--int8", "int8", is_flag=True, help="Also quantise (attention layers) to int8.")
+@click.option("--force", is_flag=True, help="Export again even if a current export exists.")
+@click.pass_context
+def model_export(ctx: click.Context, int8: bool, force: bool) -> None:
+    """Export the model to ONNX, offline, into models/ beside the index.
+
+    \b
+    Serve it with NEWSBOT_ENCODER_BACKEND=onnx (or onnx-int8):
+      newsbot model export
+      newsbot model export --int8
+    """
+    from index.encoders import models_dir
+    from index.onnx_embedder import EncoderMeta
+    from index.onnx_export import export_model
+
+    settings = _settings(ctx)
+    variant = "int8" if int8 else "fp32"
+    folder = _guard(
+        lambda: export_model(settings.model, models_dir(settings.index_dir), variant, force)
+    )
+    meta = _guard(lambda: EncoderMeta.read(folder))
+    click.echo(
+        f"{meta.source_model} ({meta.variant}, {meta.model_bytes / 1e6:.0f} MB, min cosine "
+        f"vs torch {meta.min_cosine_vs_torch:.4f}, exported {meta.exported_at}) -> {folder}"
+    )

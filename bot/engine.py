@@ -14,7 +14,8 @@ from typing import Any
 from bot.abstention import Abstainer
 from bot.answer import Answer, Answerer
 from bot.settings import Settings
-from index.embedder import Embedder, SentenceTransformerEmbedder
+from index.embedder import Embedder
+from index.encoders import make_embedder, models_dir
 from index.multilingual import MultilingualEncoder
 from index.search import Retriever, SearchIndex
 
@@ -24,7 +25,9 @@ logger = logging.getLogger(__name__)
 class Engine:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.embedder = embedder or SentenceTransformerEmbedder(settings.model)
+        self.embedder = embedder or make_embedder(
+            settings.model, settings.encoder_backend, models_dir(settings.index_dir)
+        )
         self.abstainer = Abstainer.load(model=self.embedder.name)
         self.multilingual = MultilingualEncoder() if settings.multilingual else None
         self._lock = threading.Lock()

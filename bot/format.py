@@ -133,11 +133,12 @@ def articles_list(articles: Sequence[ArticleInfo], escape: Any = html.escape) ->
     return "\n".join(lines)
 
 
-def more_html(hits: Sequence[Hit], first: int, total: int) -> list[str]:
+def more_html(hits: Sequence[Hit], first: int, total: int, language: str = "en") -> list[str]:
     """Further passages for 'More sources': a header ("4–6 of 9"), then the passages."""
     last = first + len(hits) - 1
     span = f"{first}" if last == first else f"{first}–{last}"
-    return split_messages([f"<b>More sources</b> ({span} of {total})", *map(hit_html, hits)])
+    blocks = [hit_html(h, language=language) for h in hits]
+    return split_messages([f"<b>More sources</b> ({span} of {total})", *blocks])
 
 
 def sources_html(articles: Sequence[ArticleInfo]) -> list[str]:

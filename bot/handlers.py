@@ -12,7 +12,7 @@ import html
 import logging
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -42,7 +42,7 @@ NOT_ADMIN = "Sorry, only the bot's admins can reload the index."
 ASK_USAGE = "Ask a question after the command, e.g. <code>/ask Who said what?</code>"
 GONE = "I no longer have that question. Please ask it again."
 COMMAND_NAMES = frozenset({"start", "help", "sources", "ask", "new", "reload"})
-Chat = tuple[int, int]  # (chat id, user id): one conversation; group members are separate
+Conversation = tuple[int, int]  # (chat id, user id): one conversation; group members are separate
 
 
 @dataclass
@@ -54,6 +54,7 @@ class BotState:
     limiter: RateLimiter
     feedback: FeedbackStore
     recent: Recent[tuple[int, int], Answer]  # (chat id, question message id) -> answer
+    pressed: Recent[tuple[int, int, int], bool]  # 'More sources' presses already handled
 
     @classmethod
     def create(cls, settings: Settings, engine: Engine) -> BotState:
@@ -65,6 +66,7 @@ class BotState:
             limiter=RateLimiter(settings.rate_limit_per_minute),
             feedback=FeedbackStore(settings.feedback_db),
             recent=Recent(),
+            pressed=Recent(),
         )
 
     def allowed(self, user_id: int | None, chat_id: int | None) -> bool:
@@ -72,6 +74,11 @@ class BotState:
         if not (s.allowed_user_ids or s.allowed_chat_ids) or user_id in s.admin_ids:
             return True
         return user_id in s.allowed_user_ids or chat_id in s.allowed_chat_ids
+
+
+async def _reply(context: ContextTypes.DEFAULT_TYPE, message: Message, text: str) -> None:
+    """A short HTML reply to `message`, retried like answers are."""
+    await send_html(context.bot, message.chat_id, [text], reply_to=message.message_id)
 
 
 def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
@@ -92,9 +99,9 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     logger.info("refused update %s from a user outside the allowlist", update.update_id)
     if update.callback_query:
-        await update.callback_query.answer(REFUSED, show_alert=True)
+        await _ack(update.callback_query, REFUSED, alert=True)
     elif (message := update.message) and _for_us(message, context):
-        await message.reply_text(html.escape(REFUSED))
+        await _reply(context, message, html.escape(REFUSED))
     raise ApplicationHandlerStop
 
 
@@ -105,7 +112,7 @@ def _for_us(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
             return True
         target = addressing.command_target(message.text)
         if target is None:  # "/ask" in a group: ours only if we have such a command
-            return message.text[1:].split()[0].split("@")[0].lower() in COMMAND_NAMES
+            return addressing.command_name(message.text) in COMMAND_NAMES
         return target.lower() == bot.username.lower()
     return addressing.addressed(message, bot.username, bot.id)
 
@@ -118,7 +125,7 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message := update.effective_message:
         group = not addressing.is_private(message)
         text = help_html(_state(context).engine.articles, context.bot.username, group)
-        await message.reply_text(text)
+        await _reply(context, message, text)
 
 
 async def show_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -131,7 +138,7 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/new: forget the conversation so far."""
     if (message := update.effective_message) and update.effective_user:
         _state(context).history.clear((message.chat_id, update.effective_user.id))
-        await message.reply_text("OK, new conversation: earlier questions are forgotten.")
+        await _reply(context, message, "OK, new conversation: earlier questions are forgotten.")
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,7 +148,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     question = addressing.question_text(message.text, context.bot.username)
     if not question:
-        await message.reply_text(ASK_USAGE)
+        await _reply(context, message, ASK_USAGE)
         return
     await _answer(update, context, message, question)
 
@@ -153,21 +160,25 @@ async def reload_index(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     state = _state(context)
     if user.id not in state.settings.admin_ids:
-        await message.reply_text(html.escape(NOT_ADMIN))
+        await _reply(context, message, html.escape(NOT_ADMIN))
         return
     try:
         changed = await asyncio.to_thread(state.engine.reload)
     except IndexProblem as exc:
         logger.warning("reload requested by an admin failed: %s", exc)
-        await message.reply_text(
-            f"Reload failed, still serving the previous index: {html.escape(str(exc))}"
+        await _reply(
+            context,
+            message,
+            f"Reload failed, still serving the previous index: {html.escape(str(exc))}",
         )
         return
     m = state.engine.index.manifest
     what = "New index loaded" if changed else "Index unchanged, reloaded"
-    await message.reply_text(
+    await _reply(
+        context,
+        message,
         f"{what}: {m.passages} passages from {len(m.articles)} articles "
-        f"(build {html.escape(str(m.build_id))})."
+        f"(build {html.escape(str(m.build_id))}).",
     )
 
 
@@ -176,7 +187,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if message is None or message.text is None or not _for_us(message, context):
         return  # in a group, another bot's command
     command = message.text.split()[0].split("@")[0]
-    await message.reply_text(f"I don't know {html.escape(command)}. Try /help.")
+    await _reply(context, message, f"I don't know {html.escape(command)}. Try /help.")
 
 
 # ---------------------------------------------------------------- messages
@@ -197,13 +208,13 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice, locations...: a polite note in private chats, silence in groups."""
     message = update.effective_message
     if message and addressing.is_private(message):
-        await message.reply_text(html.escape(NOT_TEXT))
+        await _reply(context, message, html.escape(NOT_TEXT))
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.edited_message
     if message and message.text and addressing.is_private(message):
-        await message.reply_text(html.escape(EDITED))
+        await _reply(context, message, html.escape(EDITED))
 
 
 async def _answer(
@@ -211,9 +222,9 @@ async def _answer(
 ) -> None:
     state, user = _state(context), update.effective_user
     user_id = user.id if user else 0
-    if not await _within_limit(state, user_id, message):
+    if not await _within_limit(context, state, user_id, message):
         return
-    conversation: Chat = (message.chat_id, user_id)
+    conversation: Conversation = (message.chat_id, user_id)
     answer = await while_typing(
         context.bot,
         message.chat_id,
@@ -238,14 +249,18 @@ async def _answer(
     )
 
 
-async def _within_limit(state: BotState, user_id: int, message: Message) -> bool:
+async def _within_limit(
+    context: ContextTypes.DEFAULT_TYPE, state: BotState, user_id: int, message: Message
+) -> bool:
     if user_id in state.settings.admin_ids:
         return True
     decision = state.limiter.check(user_id)
     if not decision.allowed and decision.notify:
-        await message.reply_text(
+        await _reply(
+            context,
+            message,
             "You are asking faster than I can keep up with. Please wait "
-            f"{max(1, round(decision.retry_after))} seconds and ask again."
+            f"{max(1, round(decision.retry_after))} seconds and ask again.",
         )
     return decision.allowed
 
@@ -271,25 +286,30 @@ async def more_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     message = query.message
     if not isinstance(message, Message):  # too old: Telegram no longer shows its content
-        await query.answer(GONE)
+        await _ack(query, GONE)
         return
     state = _state(context)
     shown = int(query.data.split(":")[1])
+    pressed = (message.chat_id, message.message_id, shown)
+    if state.pressed.get(pressed):  # a double tap: those passages are on their way already
+        await _ack(query, "Those sources are already shown above.")
+        return
+    state.pressed.put(pressed, True)
     answer = await _answer_for(state, context, message)
     if answer is None:
-        await query.answer(GONE)
+        await _ack(query, GONE)
         return
     hits = answer.more[shown : shown + MORE_PAGE]
     if not hits:
-        await query.answer("There are no more sources for this question.")
+        await _ack(query, "There are no more sources for this question.")
         return
-    await query.answer()
+    await _ack(query)
     asked = message.reply_to_message
     first = len(answer.hits) + shown + 1
     await send_html(
         context.bot,
         message.chat_id,
-        more_html(hits, first, len(answer.hits) + len(answer.more)),
+        more_html(hits, first, len(answer.hits) + len(answer.more), answer.language),
         reply_to=asked.message_id if asked else None,
         markup=_keyboard(answer.more, shown + len(hits)),
     )
@@ -319,8 +339,9 @@ async def _answer_for(
 
 
 def _as_shown(answer: Answer, private: bool) -> Answer:
-    """Groups see only the best passage; the rest wait behind 'More sources'."""
-    if private or answer.status is not Status.ANSWERED:
+    """Groups see only the best passage; the rest wait behind 'More sources'. A disputed
+    claim keeps both sides: the claim without its denial would mislead."""
+    if private or answer.status is not Status.ANSWERED or answer.contested:
         return answer
     return dataclasses.replace(answer, hits=answer.hits[:GROUP_HITS])
 
@@ -332,7 +353,7 @@ async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     message = query.message
     if not isinstance(message, Message):
-        await query.answer(GONE)
+        await _ack(query, GONE)
         return
     asked = message.reply_to_message
     question = (
@@ -344,13 +365,24 @@ async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await asyncio.to_thread(
         store.record_vote, key, vote, question, message.text or "", message.chat.type
     )
-    await query.answer("Thanks for the feedback!" if vote > 0 else "Thanks, noted: not helpful.")
+    await _ack(query, "Thanks for the feedback!" if vote > 0 else "Thanks, noted: not helpful.")
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Buttons this version of the bot does not know (old messages, forged data)."""
     if update.callback_query:
-        await update.callback_query.answer("This button no longer works. Please ask again.")
+        await _ack(update.callback_query, "This button no longer works. Please ask again.")
+
+
+async def _ack(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Answer a button press. Telegram refuses answers to presses older than ~15 s (say, queued
+    while the bot was down); the press is then simply over, not an error worth an apology."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        if "query is too old" not in str(exc) and "query id is invalid" not in str(exc):
+            raise
+        logger.debug("button press expired before it was answered: %s", exc)
 
 
 # ---------------------------------------------------------------- errors
@@ -368,7 +400,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return  # a user who blocked the bot cannot be told anything
     try:
         if update.callback_query:
-            await update.callback_query.answer(APOLOGY)
+            await _ack(update.callback_query, APOLOGY)
         elif (message := update.effective_message) and _for_us(message, context):
             await context.bot.send_message(message.chat_id, html.escape(APOLOGY))
     except TelegramError as exc:

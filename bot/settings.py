@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -26,6 +27,9 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("var/index")
     model: str = DEFAULT_MODEL
+    # How `model` runs: torch (sentence-transformers), or an ONNX export of it (fp32 or int8)
+    # that starts faster and encodes faster; exported once into models/ beside index_dir.
+    encoder_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
     top_k: int = Field(default=3, ge=1, le=10)
     # Also index with multilingual-e5-small, for questions in Russian, Ukrainian, German, ...
     multilingual: bool = True

@@ -80,7 +80,7 @@ def handler_list() -> list[tuple[BaseHandler[Any, Any, Any], int]]:
 
 def build_application(settings: Settings, engine: Engine) -> App:
     """The bot over a loaded engine; nothing touches the network until it is run."""
-    if settings.telegram_bot_token is None:
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     token = settings.telegram_bot_token.get_secret_value()
     redact_in_logs(token)

@@ -33,6 +33,7 @@ from index.store import (
     IndexProblem,
     Manifest,
     check_files,
+    describe_stores,
     discard,
     file_digest,
     new_build_dir,
@@ -204,7 +205,7 @@ def _write_multilingual(
         (MULTILINGUAL_PASSAGES, vectors[: len(passages)]),
         (MULTILINGUAL_SENTENCES, vectors[len(passages) :]),
     ):
-        store = FaissStore(encoder.dim)
+        store = FaissStore.create(encoder.dim, len(rows))  # exact or IVF, by size
         store.add(rows)
         store.save(build / name)
     return embedded
@@ -246,10 +247,10 @@ def _write(
         (PASSAGE_VECTORS, vectors[: len(passages)]),
         (SENTENCE_VECTORS, vectors[len(passages) : len(passages) + sentences]),
     ):
-        store = FaissStore(embedder.dim)
+        store = FaissStore.create(embedder.dim, len(rows))  # exact or IVF, by size
         store.add(rows)
         store.save(build / name)
-    words = FaissStore(embedder.dim)
+    words = FaissStore.create(embedder.dim, len(vocab))
     words.add(vectors[len(passages) + sentences :])
     Vocabulary(vocab, words).save(build)
     LexicalIndex.build([p.text for p in passages]).save(build / LEXICAL)
@@ -279,6 +280,7 @@ def _finish_manifest(build: Path, draft: Manifest, corpus: str, max_chars: int) 
             "files": files,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "build_id": build.name,
+            "stores": describe_stores(build),  # index kind and search parameters per file
         }
     )
     # Written last, via a temporary name: a folder without it is an unfinished build.

@@ -1,0 +1,254 @@
+"""Load run: simulated users ask questions through the fake Telegram server to the real bot.
+
+    python bench/bot_load.py [--users 50] [--questions 1000] [--think 1 4]
+
+Each user sends a question, waits for the reply, reads it for a random think time, and asks
+the next one (like a person). Prints and writes to bench/results/bot_load.json: lost and
+duplicated replies, p50/p95 time from update to reply, the answering core's own cost per
+question (the same questions, one at a time, no Telegram), their ratio, and the machine.
+
+Everything runs in this one process (fake server, bot, users), as in the e2e tests. The
+per-user question limit is raised for the run: it guards against abuse, not capacity.
+Telegram's own flood limit (~30 messages/s per bot, PTB's AIORateLimiter) stays on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import queue
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import telegram  # noqa: E402
+from pydantic import SecretStr  # noqa: E402
+
+from bot.engine import Engine  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from tests.e2e.botrunner import RunningBot  # noqa: E402
+from tests.fakes.telegram_api import Call, FakeTelegram  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "bot_load.json"
+FIRST_USER = 900_000
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def core_cost(engine: Engine, questions: list[str], n: int) -> list[float]:
+    """Seconds per question for the answering core alone, one question at a time."""
+    for q in questions[:5]:
+        engine.answer(q)  # warm-up
+    costs = []
+    for q in questions[:n]:
+        started = time.perf_counter()
+        engine.answer(q)
+        costs.append(time.perf_counter() - started)
+    return costs
+
+
+class ObservedTelegram(FakeTelegram):
+    """The fake server, telling the load run about each reply as it is recorded (no polling:
+    scanning the growing call list from 50 user threads would cost more than the bot)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inbox: dict[int, queue.Queue[float]] = {}
+        self.count: dict[int, int] = {}
+
+    def _record(self, call: Call) -> None:  # hook into the fake's one place that records calls
+        super()._record(call)
+        if call.method == "sendMessage" and call.ok:
+            chat = int(call.params["chat_id"])
+            self.count[chat] = self.count.get(chat, 0) + 1
+            if chat in self.inbox:
+                self.inbox[chat].put(call.finished)
+
+
+def simulate(
+    fake: ObservedTelegram,
+    user: int,
+    questions: list[str],
+    think: tuple[float, float],
+    latencies: list[float],
+    lost: list[str],
+    rng: random.Random,
+) -> None:
+    inbox = fake.inbox[user]
+    for question in questions:
+        sent = time.monotonic()
+        fake.send_text(question, user_id=user)
+        try:
+            latencies.append(inbox.get(timeout=120) - sent)
+        except queue.Empty:
+            lost.append(question)
+        time.sleep(rng.uniform(*think))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--questions", type=int, default=1000)
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(1.0, 4.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a user reads a reply before asking again (uniform)",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    pool = [
+        json.loads(line)["question"]
+        for line in (ROOT / "tests" / "data" / "questions.jsonl").open(encoding="utf-8")
+    ]
+    rng = random.Random(args.seed)
+    base = Settings()  # the configured index (make index), model and answering settings
+    engine = Engine(base)
+    per_user: list[list[str]] = [[] for _ in range(args.users)]
+    for i in range(args.questions):
+        per_user[i % args.users].append(pool[rng.randrange(len(pool))])
+    asked = [q for qs in per_user for q in qs]
+    # The core's own cost on the same questions, before and after the run (the machine may
+    # be shared; measuring twice shows how much it drifted).
+    costs = core_cost(engine, asked, 200)
+
+    with tempfile.TemporaryDirectory() as tmp, ObservedTelegram() as fake:
+        settings = base.model_copy(
+            update={
+                "telegram_bot_token": SecretStr(fake.token),  # model_copy does not validate
+                "telegram_base_url": fake.base_url,
+                "telegram_base_file_url": fake.base_file_url,
+                "feedback_db": Path(tmp) / "feedback.sqlite3",
+                "rate_limit_per_minute": 10_000,
+                "reload_check_seconds": 0,
+            }
+        )
+        bot = RunningBot(settings, engine).start()
+        users = [FIRST_USER + u for u in range(args.users)]
+        for user in users:
+            fake.inbox[user] = queue.Queue()
+        latencies: list[float] = []
+        lost: list[str] = []
+        started = time.monotonic()
+        threads = [
+            threading.Thread(
+                target=simulate,
+                args=(
+                    fake,
+                    user,
+                    qs,
+                    tuple(args.think),
+                    latencies,
+                    lost,
+                    random.Random(args.seed + user),
+                ),
+            )
+            for user, qs in zip(users, per_user, strict=True)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+        fake.wait_for_updates_consumed(60)
+        time.sleep(1.0)  # a late duplicate would show up now
+        bot.stop()
+        expected = {u: len(qs) for u, qs in zip(users, per_user, strict=True)}
+        duplicated = sum(max(0, fake.count.get(u, 0) - n) for u, n in expected.items())
+        rejected = len(fake.rejected_calls())
+        typing = len(fake.chat_actions)
+
+    costs_after = core_cost(engine, asked[::-1], 200)
+    core_p50 = statistics.median(costs + costs_after)
+    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    report: dict[str, Any] = {
+        "users": args.users,
+        "questions": args.questions,
+        "think_seconds": list(args.think),
+        "replies": len(latencies),
+        "lost": len(lost),
+        "duplicated": duplicated,
+        "rejected_calls": rejected,
+        "typing_actions": typing,
+        "elapsed_seconds": round(elapsed, 1),
+        "throughput_per_second": round(len(latencies) / elapsed, 1),
+        "update_to_reply_ms": {
+            "p50": round(p50 * 1000, 1),
+            "p95": round(p95 * 1000, 1),
+            "p99": round(percentile(latencies, 99) * 1000, 1),
+            "max": round(max(latencies) * 1000, 1),
+        },
+        "core_per_question_ms": {
+            "p50": round(core_p50 * 1000, 1),
+            "p50_before_run": round(statistics.median(costs) * 1000, 1),
+            "p50_after_run": round(statistics.median(costs_after) * 1000, 1),
+            "mean": round(statistics.fmean(costs + costs_after) * 1000, 1),
+            "p95": round(percentile(costs + costs_after, 95) * 1000, 1),
+        },
+        "ratio_p50_to_core_p50": round(p50 / core_p50, 2),
+        "target_ratio": 2.0,
+        "machine": {
+            "cores": os.cpu_count(),
+            "cpu": cpu_model(),
+            "python": platform.python_version(),
+            "python-telegram-bot": telegram.__version__,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    t = report["update_to_reply_ms"]
+    c = report["core_per_question_ms"]
+    print(
+        f"machine: {os.cpu_count()} cores, {cpu_model()}, load {report['machine']['load_average']}"
+    )
+    print(
+        f"{args.users} users, {len(latencies)}/{args.questions} replies in {elapsed:.1f}s "
+        f"({report['throughput_per_second']}/s), think {args.think[0]}-{args.think[1]}s"
+    )
+    print(
+        f"lost {len(lost)}, duplicated {duplicated}, rejected calls {rejected}, "
+        f"typing actions {typing}"
+    )
+    print(
+        f"update -> reply: p50 {t['p50']} ms, p95 {t['p95']} ms, p99 {t['p99']} ms, "
+        f"max {t['max']} ms"
+    )
+    print(
+        f"answering core alone: p50 {c['p50']} ms (before {c['p50_before_run']}, after "
+        f"{c['p50_after_run']}), mean {c['mean']} ms per question"
+    )
+    print(f"ratio p50 / core p50: {report['ratio_p50_to_core_p50']} (target <= 2.0)")
+    print(f"-> {RESULTS.relative_to(ROOT)}")
+    if lost or duplicated or rejected:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Run every benchmark in one go and write bench/results/report.md (`make bench`).
+
+    python bench/run_all.py [--quick]
+
+Each benchmark prints its own table and writes bench/results/<name>.json; this script
+runs them one after another (never in parallel: they would measure each other) and
+collects their JSON into one Markdown report with the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+# (script, arguments, arguments with --quick)
+BENCHMARKS = [
+    ("ask_cost.py", [], ["--questions", "300"]),
+    ("encoders.py", [], []),
+    ("bot_load.py", [], ["--questions", "300"]),
+    ("scale.py", [], ["--sizes", "10000", "100000"]),
+]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="Smaller runs (minutes, not tens).")
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    sections = [f"# newsbot benchmarks\n\nMachine: {machine()}. Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n"]
+    failed = []
+    for script, full, quick in BENCHMARKS:
+        path = HERE / script
+        if not path.exists():
+            continue
+        command = [sys.executable, str(path), *(quick if args.quick else full)]
+        print(f"\n=== {' '.join(command[1:])}", flush=True)
+        started = time.perf_counter()
+        code = subprocess.call(command)
+        seconds = time.perf_counter() - started
+        result = RESULTS / (path.stem + ".json")
+        body = result.read_text() if result.exists() else "{}"
+        status = "ok" if code == 0 else f"exit {code}"
+        if code:
+            failed.append(script)
+        sections.append(
+            f"## {path.stem} ({status}, {seconds:.0f} s)\n\n```json\n{json.dumps(json.loads(body), indent=2)}\n```\n"
+        )
+    (RESULTS / "report.md").write_text("\n".join(sections), encoding="utf-8")
+    print(f"\nreport: {RESULTS / 'report.md'}")
+    if failed:
+        sys.exit(f"benchmarks failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Pick the Embedder for a configured backend: torch (default), onnx or onnx-int8.
+
+The ONNX backends serve an export cached in `models/` beside the index; the first start
+without one exports it (needs torch, once, offline).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from index.embedder import Embedder
+
+logger = logging.getLogger(__name__)
+
+Backend = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
+VARIANT = {"onnx": "fp32", "onnx-int8": "int8"}
+
+
+def models_dir(index_dir: Path) -> Path:
+    """The export cache beside the index folder: var/index -> var/models."""
+    return index_dir.parent / "models"
+
+
+def make_embedder(model: str, backend: str = "torch", cache_dir: Path | None = None) -> Embedder:
+    """The embedder for `model` on `backend`, exporting the ONNX model first if needed.
+
+    Both ONNX variants carry the model's own name: each export is published only if its
+    vectors match torch's (cosine >= 0.999 fp32, >= 0.99 int8; see onnx_export.MIN_COSINE),
+    so an index built with torch serves ONNX queries and the other way round.
+    """
+    if backend == "torch":
+        from index.embedder import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(model)
+    if backend not in VARIANT:
+        raise ValueError(f"encoder backend must be one of {BACKENDS}, not {backend!r}")
+    from index.onnx_embedder import OnnxEmbedder
+    from index.onnx_export import cache_folder, export_model, is_current
+
+    cache_dir = cache_dir or Path("var/models")
+    folder = cache_folder(cache_dir, model, VARIANT[backend])
+    # Missing or stale (the model package changed): export. Damaged: is_current raises
+    # EncoderCacheError, which says to run `newsbot model export`, rather than hide it.
+    if not is_current(folder, model):
+        logger.warning("exporting %s to ONNX (%s) in %s, once", model, VARIANT[backend], folder)
+        folder = export_model(model, cache_dir, VARIANT[backend])
+    return OnnxEmbedder(folder, model)
