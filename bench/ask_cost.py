@@ -420,9 +420,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument(
-        "--single", type=int, default=200, help="questions for the one-at-a-time run"
+        "--single", type=int, default=100, help="questions for the one-at-a-time run"
     )
-    parser.add_argument("--copies", type=int, default=20, help="articles in the build benchmark")
+    parser.add_argument("--copies", type=int, default=8, help="articles in the build benchmark")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -30,6 +30,7 @@ from index.embedder import SentenceTransformerEmbedder  # noqa: E402
 from index.multilingual import MultilingualEncoder, language_of  # noqa: E402
 from index.search import Retriever, SearchIndex  # noqa: E402
 
+WEAK_COVERAGE = 0.2  # "shares none of its words": under a fifth of the question's key words
 DEFAULT_FILES = [ROOT / "tests/data/questions.jsonl", ROOT / "../shared/eval/dev_questions.jsonl"]
 
 
@@ -61,24 +62,25 @@ def main() -> None:
     retrievals = retriever.retrieve_many(queries)
     x = np.array([[features(r)[name] for name in FEATURES] for r in retrievals])
     y = np.array([i.answerable for i in items])
-    # First stage: no answerable question sat this far from every passage (a margin under
-    # the least similar one); the logistic model decides among the rest.
+    # First stage, two rules no answerable question broke (with a margin): nothing in the
+    # articles is near the question at all, or what is near shares none of its words.
     dense = x[:, FEATURES.index("dense")]
+    coverage = x[:, FEATURES.index("coverage")]
     min_dense = float(np.floor((dense[y].min() - 0.02) * 100) / 100)
-    far = dense < min_dense
+    uncovered = coverage < WEAK_COVERAGE
+    weak_dense = float(np.floor((dense[y & uncovered].min(initial=1.0) - 0.02) * 100) / 100)
+    far = (dense < min_dense) | (uncovered & (dense < weak_dense))
     print(
-        f"min_dense {min_dense:.2f}: abstains on {far[~y].sum()} unanswerable, "
-        f"{far[y].sum()} answerable"
+        f"first stage (min_dense {min_dense:.2f}, weak_dense {weak_dense:.2f}): abstains on "
+        f"{far[~y].sum()} unanswerable, {far[y].sum()} answerable"
     )
-    answerable_total, lost = int(y.sum()), int(far[y].sum())
-    x, y, items = x[~far], y[~far], [i for i, f in zip(items, far, strict=True) if not f]
-    # What the first stage already lost comes out of the wrong-abstention budget.
-    budget = max(0.0, (args.max_false_abstention * answerable_total - lost) / int(y.sum()))
-
+    budget = args.max_false_abstention - far[y].mean()
+    # The model learns from every question (so similarity keeps its weight); its threshold
+    # is set on those the first stage lets through.
     model = LogisticRegression(C=3.0, max_iter=2000)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     out_of_fold = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
-    threshold = _threshold(out_of_fold, y, budget)
+    threshold = _threshold(out_of_fold[~far], y[~far], budget * y.sum() / y[~far].sum())
     model.fit(x, y)
 
     abstainer = Abstainer(
@@ -88,12 +90,14 @@ def main() -> None:
         bias=round(float(model.intercept_[0]), 4),
         threshold=round(threshold, 4),
         min_dense=min_dense,
+        weak_coverage=WEAK_COVERAGE,
+        weak_dense=weak_dense,
         multilingual_threshold=round(multilingual_threshold, 4),
         model=embedder.name,
         note=(
-            f"bench/calibrate.py: {int(far.sum())} questions below min_dense, then "
-            f"{len(items)} ({int(y.sum())} answerable); "
-            f"5-fold out-of-fold: {_summary(out_of_fold, y, threshold, items)}"
+            f"bench/calibrate.py on {len(items)} questions ({int(y.sum())} answerable); "
+            f"first stage {int(far[~y].sum())} of {int((~y).sum())} unanswerable; 5-fold "
+            f"out-of-fold with it: {_summary(np.where(far, 0.0, out_of_fold), y, threshold, items)}"
         ),
     )
     abstainer.save(args.out)

@@ -67,6 +67,9 @@ class Abstainer:
     threshold: float = 0.5
     # Below this similarity nothing in the articles is even about the question's subject.
     min_dense: float = 0.0
+    # ...and below this one the nearest passage must share some of the question's words.
+    weak_coverage: float = 0.0
+    weak_dense: float = 0.0
     # Questions not in English: only the multilingual encoder's similarity is there to judge.
     multilingual_threshold: float = 0.0
     model: str = ""
@@ -84,7 +87,10 @@ class Abstainer:
             return True
         if retrieval.multilingual:
             return retrieval.hits[0].dense < self.multilingual_threshold
-        if retrieval.hits[0].dense < self.min_dense:
+        top = retrieval.hits[0]
+        if top.dense < self.min_dense:
+            return True
+        if top.coverage < self.weak_coverage and top.dense < self.weak_dense:
             return True
         return self.probability(retrieval) < self.threshold
 

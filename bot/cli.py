@@ -250,7 +250,9 @@ def _read_asks(lines: Iterator[str]) -> Iterator[tuple[str, Sequence[str]]]:
             data = json.loads(line)
             question = data["question"] if isinstance(data, dict) else None
             history = data.get("history") or []
-            if not isinstance(question, str) or not all(isinstance(h, str) for h in history):
+            if not isinstance(question, str) or not isinstance(history, list):
+                raise ValueError
+            if not all(isinstance(h, str) for h in history):
                 raise ValueError
         except (ValueError, KeyError, AttributeError, TypeError) as exc:
             raise click.ClickException(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.answer import Answer, Reason, Status
@@ -105,6 +106,37 @@ def hit_html(hit: Hit, limit: int = TELEGRAM_LIMIT, language: str = "en") -> str
         # Absurdly long text: shorten the plain text (never the markup) and try again.
         text = text[: len(text) // 2].rstrip() + "…"
         at, end = (at, min(end, len(text))) if 0 <= at < len(text) else (-1, -1)
+
+
+@dataclass(frozen=True)
+class InlineItem:
+    """One inline-mode result: what the picker shows, and the message it sends."""
+
+    id: str
+    title: str
+    description: str
+    html: str
+
+
+def inline_items(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> list[InlineItem]:
+    """Inline results: one per shown passage (attributed), or one saying it is not covered."""
+    if answer.status is not Status.ANSWERED:
+        message = to_html(answer, articles)[0]
+        title = phrase(str(answer.reason or Reason.NOT_COVERED), answer.language)
+        return [InlineItem("none", _shorten(title, 64), "", message)]
+    header = dispute_line(answer)
+    items = []
+    for hit in answer.hits:
+        block = hit_html(hit, language=answer.language)
+        message = f"<b>{html.escape(header)}</b>\n\n{block}" if header else block
+        title = f"{speaker_line(hit, answer.language)}: {hit.highlight.text}"
+        description = f"{hit.passage.title} · {source_line(hit, answer.language)}"
+        items.append(InlineItem(f"p{hit.row}", _shorten(title, 120), _shorten(description, 200), message))
+    return items
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def split_messages(blocks: Sequence[str], limit: int = TELEGRAM_LIMIT) -> list[str]:

@@ -12,8 +12,17 @@ import html
 import logging
 from dataclasses import dataclass
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -23,7 +32,7 @@ from bot.batching import AnswerQueue
 from bot.delivery import send_html, while_typing, with_retries
 from bot.engine import Engine
 from bot.feedback import FeedbackStore, vote_key
-from bot.format import help_html, more_html, sources_html, to_html
+from bot.format import help_html, inline_items, more_html, sources_html, to_html
 from bot.history import ChatHistory, Recent
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -93,6 +102,12 @@ def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
 async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before every other handler: allowlists, and updates that are nobody's."""
     user, chat = update.effective_user, update.effective_chat
+    if update.inline_query and user and not user.is_bot:
+        # Inline queries come from any chat the user types in; only the user is known.
+        if _state(context).allowed(user.id, None):
+            return
+        await update.inline_query.answer([], cache_time=0, is_personal=True)
+        raise ApplicationHandlerStop
     if user is None or chat is None or user.is_bot or chat.type == ChatType.CHANNEL:
         raise ApplicationHandlerStop
     if _state(context).allowed(user.id, chat.id):
@@ -202,6 +217,34 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     text = addressing.question_text(message.text, context.bot.username)
     await _answer(update, context, message, text)
+
+
+async def inline_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`@bot question` in any chat: the answer's passages as results to pick and send."""
+    query = update.inline_query
+    if query is None:
+        return
+    text = query.query.strip()
+    if not text:
+        await query.answer([], cache_time=0, is_personal=True)
+        return
+    state = _state(context)
+    answer = await state.answers.answer(text)
+    results = [
+        InlineQueryResultArticle(
+            id=item.id,
+            title=item.title,
+            description=item.description,
+            input_message_content=InputTextMessageContent(
+                item.html,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ),
+        )
+        for item in inline_items(answer, state.engine.articles)
+    ]
+    # Personal and short-lived: answers follow the index, which can change at any time.
+    await query.answer(results, cache_time=30, is_personal=True)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -29,6 +29,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 RATE_LIMIT_RETRIES = 3  # 429s retried (after retry_after) before giving up on a request
 
 COMMANDS = [
@@ -71,6 +72,7 @@ def handler_list() -> list[tuple[BaseHandler[Any, Any, Any], int]]:
         (CallbackQueryHandler(h.more_sources, pattern=r"^more:\d{1,3}$"), 0),
         (CallbackQueryHandler(h.record_feedback, pattern=r"^fb:(up|down)$"), 0),
         (CallbackQueryHandler(h.stale_button), 0),
+        (InlineQueryHandler(h.inline_answer), 0),
         (MessageHandler(filters.UpdateType.EDITED_MESSAGE, h.edited), 0),
         (MessageHandler(_NEW_MESSAGE & filters.TEXT & ~filters.COMMAND, h.question), 0),
         (MessageHandler(_NEW_MESSAGE & filters.COMMAND, h.unknown_command), 0),

@@ -106,7 +106,10 @@ def build_index(
             else:
                 publish(build, target)
         except BaseException:
-            discard(build)  # a half-written build is never left behind, nor ever visible
+            # A half-written build is never left behind, nor ever visible; but once the link
+            # points at it (an interrupt while old builds are pruned), it is the served index.
+            if target.resolve() != build.resolve():
+                discard(build)
             raise
     return BuildReport(
         manifest=manifest,

@@ -177,12 +177,16 @@ def _export_into(
     published_fp32 = work.parent / "fp32"
     if variant == "int8" and _current(published_fp32, model):
         _quantize(published_fp32 / MODEL_FILE, work / MODEL_FILE)  # same graph, no re-trace
-    elif variant == "int8":
-        _trace(source, names, work / "model.fp32.onnx")
-        _quantize(work / "model.fp32.onnx", work / MODEL_FILE)
-        (work / "model.fp32.onnx").unlink()
     else:
-        _trace(source, names, work / MODEL_FILE)
+        traced, fused = work / "model.traced.onnx", work / "model.fused.onnx"
+        _trace(source, names, traced)
+        _fuse(source, traced, fused)
+        if variant == "int8":
+            _quantize(fused, work / MODEL_FILE)
+        else:
+            fused.rename(work / MODEL_FILE)
+        for scratch in (traced, fused):
+            scratch.unlink(missing_ok=True)
     _copy_tokenizer(source, work)
 
     meta = EncoderMeta(
@@ -250,6 +254,28 @@ def _trace(source: Path, names: list[str], out: Path) -> None:
         )
 
 
+def _fuse(source: Path, traced: Path, out: Path) -> None:
+    """Fuse the transformer's ops (attention, LayerNorm + residual, bias + GELU, embeddings)
+    offline with ONNX Runtime's transformer optimiser: portable fused contrib ops, so a
+    session starts without redoing the fusion, and int8 can quantise whole Attention nodes.
+    """
+    from onnxruntime.transformers.optimizer import MODEL_TYPES, optimize_model
+
+    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+    kind = config.get("model_type", "bert")
+    with _root_logging_dropped("onnxruntime"):
+        fused = optimize_model(
+            str(traced),
+            model_type=kind if kind in MODEL_TYPES else "bert",
+            num_heads=int(config.get("num_attention_heads", 0)),
+            hidden_size=int(config.get("hidden_size", 0)),
+            opt_level=0,  # graph fusions only; the session applies its own optimisations
+            use_gpu=False,
+        )
+    logger.info("fused: %s", {k: v for k, v in fused.get_fused_operator_statistics().items() if v})
+    fused.save_model_to_file(str(out), use_external_data_format=False)
+
+
 def _quantize(fp32_path: Path, out: Path) -> None:
     """int8 dynamic quantisation of the attention projections; feed-forward stays fp32.
 
@@ -268,33 +294,38 @@ def _quantize(fp32_path: Path, out: Path) -> None:
     attention = [
         n.name
         for n in graph.node
-        if n.op_type == "MatMul" and n.input[1] in weights and "/attention/" in n.name
+        if n.op_type == "Attention"  # fused Q/K/V projections and attention
+        or (n.op_type == "MatMul" and n.input[1] in weights and "/attention/" in n.name)
     ]
     if not attention:
         raise ExportError("found no attention projections to quantise in the exported graph")
-    # The quantiser logs advice through the root logger; it is not for our users.
-    quiet = _DropFrom("onnxruntime")
-    logging.getLogger().addFilter(quiet)
-    try:
+    with _root_logging_dropped("onnxruntime"):
         quantize_dynamic(
             str(fp32_path),
             str(out),
-            op_types_to_quantize=["MatMul"],
+            op_types_to_quantize=["MatMul", "Attention"],
             nodes_to_quantize=attention,
             per_channel=True,
             weight_type=QuantType.QUInt8,
+            # Shape inference cannot type the fused contrib ops' outputs; they are float.
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
+
+
+@contextmanager
+def _root_logging_dropped(package: str) -> Iterator[None]:
+    """Drop what `package` logs through the root logger (advice, not for our users)."""
+
+    class Drop(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return f"/{package}/" not in record.pathname
+
+    quiet = Drop()
+    logging.getLogger().addFilter(quiet)
+    try:
+        yield
     finally:
         logging.getLogger().removeFilter(quiet)
-
-
-class _DropFrom(logging.Filter):
-    def __init__(self, package: str):
-        super().__init__()
-        self.package = package
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return f"/{self.package}/" not in record.pathname
 
 
 def _copy_tokenizer(source: Path, work: Path) -> None:

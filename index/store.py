@@ -59,40 +59,56 @@ class Store(Protocol):
     def save(self, path: Path) -> None: ...
 
 
-# Exact search up to this many rows, an inverted file (IVF) beyond. Measured on 2 cores
-# (bench/scale.py): one exact query costs ~1.4 ms at 10k rows, ~5 ms at 25k, ~18 ms at 50k and
-# ~35 ms at 100k, while IVF answers in ~1 ms at every size with recall@10 >= 0.95.
+# Exact search up to this many rows, an inverted file (IVF) beyond. Measured on 2 busy cores
+# (bench/scale.py, load average ~6): one exact query costs ~1.4 ms at 10k rows, ~5 ms at 25k,
+# ~18 ms at 50k and ~35 ms at 100k (one FAISS thread); the IVF stays near 2 ms up to 1M.
 FLAT_MAX = 20_000
 # IVF: nlist ~ 2 sqrt(n) rounded to a power of two (512 at 100k, 2048 at 1M) keeps k-means
-# training to about a minute at 1M on 2 cores; nprobe = max(32, nlist / 64) scans ~16 sqrt(n)
-# rows per query, which measured recall@10 0.98 at 1M (2048 lists) and above 0.95 from 20k up.
+# training to about a minute at 1M on 2 cores (4096 lists took 4x longer for less recall at
+# the same nprobe); nprobe = max(32, nlist / 64) measured recall@10 0.98 at 1M, 0.99 at 100k.
 NPROBE_MIN = 32
+# The lists hold 8-bit codes (384 B a row instead of 1536): scanning them costs ~1.5x less CPU
+# than exact vectors at 1M. The best RERANK x k candidates are then rescored with the exact
+# vectors, kept beside (IndexRefineFlat), so scores and `vectors` stay exact; with 2x, recall
+# equals that of IVF over exact vectors (0.981 at 1M, nprobe 32), with 1x it is 0.966.
+RERANK = 2
 TRAIN_PER_LIST = 40  # k-means sample per list: FAISS warns below 39
 TRAIN_ITERATIONS = 10  # k-means rounds; 25 (the FAISS default) cost 2.5x for no measured recall
 TRAIN_SEED = 1234  # the same vectors give the same index
+IVF_SQ8 = "ivf-sq8"
 
 
 @dataclass(frozen=True)
 class IndexSpec:
     """Which FAISS index a store uses and how it searches; saved beside it and in the manifest.
 
-    kind is "flat" (exact) or "ivf" (IndexIVFFlat: exact vectors in `nlist` k-means lists, of
-    which `nprobe` nearest are scanned per query). Other index files load as kind=<class name>.
+    kind "flat": exact search (IndexFlatIP). kind "ivf-sq8": rows in `nlist` k-means lists as
+    8-bit codes; a query scans the `nprobe` nearest lists and rescores the best `rerank` x k
+    with the exact vectors (IndexRefineFlat over IndexIVFScalarQuantizer). Index files of other
+    kinds load too, as "ivf" (any other IVF) or their FAISS class name.
     """
 
     kind: str = "flat"
     nlist: int = 0
     nprobe: int = 0
+    rerank: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        found = {"kind": self.kind, "metric": "inner_product"}
-        if self.kind == "ivf":
+        found: dict[str, Any] = {"kind": self.kind, "metric": "inner_product"}
+        if self.nlist:
             found |= {"nlist": self.nlist, "nprobe": self.nprobe}
+        if self.rerank:
+            found["rerank"] = self.rerank
         return found
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IndexSpec:
-        return cls(str(data["kind"]), int(data.get("nlist", 0)), int(data.get("nprobe", 0)))
+        return cls(
+            str(data["kind"]),
+            int(data.get("nlist", 0)),
+            int(data.get("nprobe", 0)),
+            int(data.get("rerank", 0)),
+        )
 
 
 def choose_index(count: int) -> IndexSpec:
@@ -100,7 +116,7 @@ def choose_index(count: int) -> IndexSpec:
     if count <= FLAT_MAX:
         return IndexSpec("flat")
     nlist = 2 ** int(round(np.log2(2 * np.sqrt(count))))
-    return IndexSpec("ivf", nlist=nlist, nprobe=max(NPROBE_MIN, nlist // 64))
+    return IndexSpec(IVF_SQ8, nlist=nlist, nprobe=max(NPROBE_MIN, nlist // 64), rerank=RERANK)
 
 
 def sidecar(path: Path) -> Path:
@@ -181,7 +197,7 @@ class FaissStore:
         whole = self.spec.kind != "ivf" or len(ids) == len(self)  # IVF's walks every list
         if isinstance(ids, range) and ids.step == 1 and whole:
             return np.asarray(self._index.reconstruct_n(ids.start, len(ids)), dtype=np.float32)
-        # IVF finds rows through its direct map (made at creation, saved with the index).
+        # ivf-sq8 reads its exact copies; a plain IVF needs a direct map (make_direct_map).
         rows = np.asarray(ids, dtype=np.int64)
         return np.asarray(self._index.reconstruct_batch(rows), dtype=np.float32)
 
@@ -191,11 +207,14 @@ class FaissStore:
     @property
     def memory_mapped(self) -> bool:
         """Whether the vectors are read from the file on demand rather than held in memory."""
-        ivf = faiss.try_extract_index_ivf(self._index)
+        index = self._index
+        if isinstance(index, faiss.IndexRefine):
+            index = faiss.downcast_index(index.refine_index)  # the exact vectors: most bytes
+        ivf = faiss.try_extract_index_ivf(index)
         if ivf is not None:
             lists = faiss.downcast_InvertedLists(ivf.invlists)
             return isinstance(lists, faiss.OnDiskInvertedLists)
-        codes = getattr(self._index, "codes", None)  # a MaybeOwnedVector from FAISS 1.10
+        codes = getattr(index, "codes", None)  # a MaybeOwnedVector from FAISS 1.10
         return codes is not None and not getattr(codes, "is_owned", True)
 
     def save(self, path: Path) -> None:
@@ -212,10 +231,10 @@ class FaissStore:
     def load(cls, path: Path, *, mmap: bool = True) -> FaissStore:
         """Open a saved store, memory-mapped where FAISS allows it (then read-only).
 
-        Flat: IO_FLAG_MMAP_IFC maps the vectors (FAISS >= 1.10). IVF: IO_FLAG_MMAP maps the
-        inverted lists (the vectors); the centroids and direct map are read. The file's pages
-        then live in the page cache, shared with other processes and the next build's reader.
-        Other kinds, or an older FAISS, are read whole.
+        The vectors and codes are mapped (see _MMAP_FLAGS), the small parts (IVF centroids) are
+        read. Mapped pages live in the page cache: shared with other processes and with the
+        next build's reader, and loading takes milliseconds. A kind FAISS cannot map, or an
+        older FAISS, is read whole.
         """
         spec = _read_spec(path)
         kind = spec.kind if spec is not None else "flat"  # no spec: saved before there were
@@ -236,19 +255,34 @@ class FaissStore:
         return cls(index.d, index, spec)
 
 
-_MMAP_FLAGS = {"flat": getattr(faiss, "IO_FLAG_MMAP_IFC", 0), "ivf": faiss.IO_FLAG_MMAP}
+# How each kind maps: IO_FLAG_MMAP_IFC maps flat codes, and in FAISS >= 1.11 the IVF lists too
+# (the exact vectors of ivf-sq8 are its refine index, a flat one). IO_FLAG_MMAP maps the lists
+# of other IVFs. Unknown kinds (HNSW...) are read whole.
+_IFC = getattr(faiss, "IO_FLAG_MMAP_IFC", 0)
+_MMAP_FLAGS = {"flat": _IFC, IVF_SQ8: _IFC, "ivf": faiss.IO_FLAG_MMAP}
 
 
 def _empty_ivf(dim: int, spec: IndexSpec) -> Any:
-    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, spec.nlist, faiss.METRIC_INNER_PRODUCT)
-    index.cp.niter = TRAIN_ITERATIONS
-    index.cp.seed = TRAIN_SEED
-    index.make_direct_map()  # row -> (list, offset): what `vectors` needs for arbitrary rows
+    quantizer = faiss.IndexFlatIP(dim)
+    ivf = faiss.IndexIVFScalarQuantizer(
+        quantizer, dim, spec.nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    ivf.cp.niter = TRAIN_ITERATIONS
+    ivf.cp.seed = TRAIN_SEED
+    index = faiss.IndexRefineFlat(ivf)  # exact copies of the rows: rescoring and `vectors`
+    # The C++ objects own their parts from here on (the FAISS idiom for nested indexes).
+    ivf.own_fields = True
+    quantizer.this.disown()
+    index.own_fields = True
+    ivf.this.disown()
+    _apply(index, spec)
     return index
 
 
 def _spec_of(index: Any) -> IndexSpec:
     ivf = faiss.try_extract_index_ivf(index)
+    if isinstance(index, faiss.IndexRefine) and ivf is not None:
+        return IndexSpec(IVF_SQ8, int(ivf.nlist), int(ivf.nprobe), int(round(index.k_factor)))
     if ivf is not None:
         return IndexSpec("ivf", nlist=int(ivf.nlist), nprobe=int(ivf.nprobe))
     if isinstance(index, faiss.IndexFlat):
@@ -261,6 +295,8 @@ def _apply(index: Any, spec: IndexSpec) -> None:
     ivf = faiss.try_extract_index_ivf(index)
     if ivf is not None and spec.nprobe:
         ivf.nprobe = spec.nprobe
+    if isinstance(index, faiss.IndexRefine) and spec.rerank:
+        index.k_factor = float(spec.rerank)
 
 
 def _read_spec(path: Path) -> IndexSpec | None:

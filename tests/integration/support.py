@@ -28,16 +28,14 @@ def newsbot(*args: str, input: str | None = None, corpus: Path = CORPUS) -> Resu
     return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=True)
 
 
-def child_env(extra: Mapping[str, str] = {}) -> dict[str, str]:
+def child_env(extra: Mapping[str, str]) -> dict[str, str]:
     """This environment without any NEWSBOT_* settings of the developer's, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     env.update({"PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false", **extra})
     return env
 
 
-def start_newsbot(
-    *args: str, cwd: Path, corpus: Path = CORPUS, **popen: object
-) -> subprocess.Popen[str]:
+def start_newsbot(*args: str, cwd: Path, corpus: Path = CORPUS) -> subprocess.Popen[str]:
     """`newsbot ARGS` as a separate process (the CLI's own entry point), output captured."""
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-c", _CHILD, *args],
@@ -46,7 +44,6 @@ def start_newsbot(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        **popen,  # type: ignore[arg-type]
     )
 
 

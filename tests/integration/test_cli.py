@@ -173,13 +173,7 @@ def test_jsonl_from_stdin_gives_the_same_lines(
         '{"q": "no question key"}',
         '{"question": 5}',
         '{"question": "x", "history": [1]}',
-        pytest.param(
-            '{"question": "x", "history": "not a list"}',
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bot/cli.py _read_asks accepts a string history as a list of characters",
-            ),
-        ),
+        '{"question": "x", "history": "not a list"}',
     ],
     ids=["not-json", "no-question", "question-not-text", "history-not-text", "history-text"],
 )

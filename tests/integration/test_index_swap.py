@@ -252,11 +252,6 @@ def interrupt_on_publish() -> Iterator[None]:
     logger.setLevel(level)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build_index discards the build on any exception, even after publish() has "
-    "linked it in: Ctrl-C during pruning deletes the served index (index/builder.py)",
-)
 @pytest.mark.usefixtures("interrupt_on_publish")
 def test_ctrl_c_just_after_publishing_keeps_an_index_served(
     served_index: Path, embedder: SentenceTransformerEmbedder

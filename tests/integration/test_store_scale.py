@@ -4,20 +4,28 @@ what exact search finds, after a save and a memory-mapped load."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import faiss
 import numpy as np
 import pytest
 
+from corpus.loader import load_article
+from index.builder import build_index
 from index.embedder import SentenceTransformerEmbedder
-from index.store import FLAT_MAX, FaissStore
+from index.passages import embedding_text, split_passages
+from index.search import SearchIndex
+from index.store import FLAT_MAX, IVF_SQ8, FaissStore
 from tests.conftest import DATA
+from tests.integration.corpora import write_copies
+from tests.integration.embedders import CountingEmbedder, HashingEmbedder
 
 pytestmark = pytest.mark.integration
 
 PASSAGES = 50_000
 NOISE = 0.03  # the method and noise of bench/scale.py, where the 1M numbers come from
+COPIES = 760  # of the seed article (27 sentences each): 20,520 sentences, past FLAT_MAX
 
 
 def synthesize(seeds: np.ndarray, count: int, mix: int, seed: int) -> np.ndarray:
@@ -58,7 +66,7 @@ def test_large_store_is_ivf_and_finds_what_exact_search_finds(
 
     served = FaissStore.load(tmp_path / "passages.faiss")
 
-    assert PASSAGES > FLAT_MAX and served.spec.kind == "ivf" and served.memory_mapped
+    assert PASSAGES > FLAT_MAX and served.spec.kind == IVF_SQ8 and served.memory_mapped
     _, exact = faiss.knn(questions, rows, 10, faiss.METRIC_INNER_PRODUCT)
     found = served.search(questions, 10)
     recall = np.mean(
@@ -80,3 +88,50 @@ def test_a_built_index_records_each_store_and_serves_it_mapped(built_index: Path
     for name, spec in stores.items():
         assert spec["bytes"] == manifest["files"][name]["bytes"]
         assert FaissStore.load(built_index / name).memory_mapped
+
+
+def test_rebuilding_a_large_index_embeds_only_new_articles_and_drops_removed_ones(
+    tmp_path: Path,
+):
+    """A corpus whose sentence store is past FLAT_MAX: IVF, reused vector for vector."""
+    corpus = write_copies(tmp_path / "corpus", COPIES, vary=True)
+    target = tmp_path / "index"
+    first = build_index(corpus, target, HashingEmbedder())
+    stores = first.manifest.stores
+    assert stores["sentences.faiss"]["kind"] == IVF_SQ8, stores
+    removed = corpus / "copy-000.md"
+    removed.unlink()
+    shutil.copy(DATA / "corpus_bad" / "good.md", corpus / "port-strike.md")
+    counting = CountingEmbedder(HashingEmbedder())
+
+    second = build_index(corpus, target, counting)
+
+    new = split_passages(load_article(corpus / "port-strike.md"))
+    own = {embedding_text(p) for p in new} | {s.text for p in new for s in p.sentences}
+    assert own <= set(counting.texts) and second.embedded == len(counting.texts)
+    assert len(counting.texts) < 2 * len(own) + 50  # the new article's texts and words only
+    index = SearchIndex.load(target)
+    assert "copy-000" not in {p.article_id for p in index.passages}
+    assert index.sentence_store.spec.kind == IVF_SQ8 and index.sentence_store.memory_mapped
+    # The new article's passage is found through both stores, by its own vector.
+    vector = HashingEmbedder().embed([embedding_text(new[0])])
+    (row, score), *_ = index.passage_store.search(vector, 5)[0]
+    assert index.passages[row].article_id == "port-strike" and score > 0.999
+    sentence = HashingEmbedder().embed([new[0].sentences[0].text])
+    (row, score), *_ = index.sentence_store.search(sentence, 5)[0]
+    assert index.passages[int(index.sentence_owner[row])].article_id == "port-strike"
+    # Unchanged sentences keep their vectors exactly: the IVF store holds exact copies.
+    before = SearchIndex.load(first.path)
+    np.testing.assert_array_equal(
+        before.sentence_store.vectors(sentence_rows(before, "copy-001")),
+        index.sentence_store.vectors(sentence_rows(index, "copy-001")),
+    )
+
+
+def sentence_rows(index: SearchIndex, article_id: str) -> list[int]:
+    return [
+        int(index.first_sentence[row]) + i
+        for row, passage in enumerate(index.passages)
+        if passage.article_id == article_id
+        for i in range(len(passage.sentences))
+    ]

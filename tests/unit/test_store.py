@@ -12,6 +12,7 @@ import pytest
 
 from index.store import (
     FLAT_MAX,
+    IVF_SQ8,
     FaissStore,
     IndexSpec,
     Manifest,
@@ -49,7 +50,7 @@ def ivf_store(ivf_rows: np.ndarray) -> FaissStore:
 def test_small_stores_are_exact_and_large_ones_ivf():
     assert choose_index(0) == choose_index(FLAT_MAX) == IndexSpec("flat")
     beyond = [choose_index(n) for n in (FLAT_MAX + 1, 100_000, 1_000_000, 10_000_000)]
-    assert all(spec.kind == "ivf" for spec in beyond)
+    assert all(spec.kind == IVF_SQ8 and spec.rerank >= 1 for spec in beyond)
     assert [s.nlist for s in beyond] == sorted(s.nlist for s in beyond)  # grows with size
     assert all(0 < s.nprobe <= s.nlist for s in beyond)
 
@@ -75,11 +76,11 @@ def test_plain_constructor_stays_exact():
     assert FaissStore(DIM).spec == IndexSpec("flat")
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", IVF_SQ8])
 def test_save_and_load_keep_kind_and_search_parameters(
     kind: str, ivf_store: FaissStore, tmp_path: Path
 ):
-    store = ivf_store if kind == "ivf" else FaissStore.create(DIM, 300)
+    store = ivf_store if kind == IVF_SQ8 else FaissStore.create(DIM, 300)
     if kind == "flat":
         store.add(unit_rows(300))
     store.save(tmp_path / "v.faiss")
@@ -104,6 +105,25 @@ def test_search_parameters_come_from_the_spec_beside_the_index(
     assert recall(loaded, ivf_rows) < recall(ivf_store, ivf_rows)
 
 
+def test_a_plain_ivf_file_loads_mapped_with_its_vectors(ivf_rows: np.ndarray, tmp_path: Path):
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(DIM), DIM, 64, faiss.METRIC_INNER_PRODUCT)
+    index.train(ivf_rows)
+    index.add(ivf_rows)
+    index.make_direct_map()
+    index.nprobe = 8
+    faiss.write_index(index, str(tmp_path / "ivf.faiss"))
+    sidecar(tmp_path / "ivf.faiss").write_text(
+        json.dumps({"kind": "ivf", "nlist": 64, "nprobe": 8})
+    )
+
+    loaded = FaissStore.load(tmp_path / "ivf.faiss")
+
+    assert loaded.spec == IndexSpec("ivf", 64, 8) and loaded.memory_mapped
+    np.testing.assert_array_equal(loaded.vectors([9, 4]), ivf_rows[[9, 4]])
+    np.testing.assert_array_equal(loaded.vectors(range(len(loaded))), ivf_rows)
+    assert recall(loaded, ivf_rows) >= 0.9
+
+
 def test_index_saved_without_a_spec_still_loads_as_what_it_is(tmp_path: Path):
     index = faiss.IndexFlatIP(DIM)
     index.add(unit_rows(10))
@@ -114,12 +134,12 @@ def test_index_saved_without_a_spec_still_loads_as_what_it_is(tmp_path: Path):
     assert loaded.spec == IndexSpec("flat") and len(loaded) == 10
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", IVF_SQ8])
 def test_loading_maps_the_vectors_instead_of_reading_them(
     kind: str, ivf_store: FaissStore, ivf_rows: np.ndarray, tmp_path: Path
 ):
-    rows = ivf_rows if kind == "ivf" else ivf_rows[:1000]
-    store = ivf_store if kind == "ivf" else FaissStore.create(DIM, len(rows))
+    rows = ivf_rows if kind == IVF_SQ8 else ivf_rows[:1000]
+    store = ivf_store if kind == IVF_SQ8 else FaissStore.create(DIM, len(rows))
     if kind == "flat":
         store.add(rows)
     store.save(tmp_path / "v.faiss")
@@ -132,13 +152,13 @@ def test_loading_maps_the_vectors_instead_of_reading_them(
     np.testing.assert_array_equal(mapped.vectors([3, 1]), rows[[3, 1]])
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", IVF_SQ8])
 @pytest.mark.parametrize("mmap", [True, False])
 def test_stored_vectors_come_back_exactly_for_every_kind(
     kind: str, mmap: bool, ivf_store: FaissStore, ivf_rows: np.ndarray, tmp_path: Path
 ):
-    rows = ivf_rows if kind == "ivf" else ivf_rows[:2000]
-    store = ivf_store if kind == "ivf" else FaissStore(DIM)
+    rows = ivf_rows if kind == IVF_SQ8 else ivf_rows[:2000]
+    store = ivf_store if kind == IVF_SQ8 else FaissStore(DIM)
     if kind == "flat":
         store.add(rows)
     store.save(tmp_path / "v.faiss")
@@ -151,11 +171,11 @@ def test_stored_vectors_come_back_exactly_for_every_kind(
         assert got.vectors([]).shape == (0, DIM)
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", IVF_SQ8])
 def test_results_are_best_first_and_scores_are_cosines(
     kind: str, ivf_store: FaissStore, ivf_rows: np.ndarray
 ):
-    store = ivf_store if kind == "ivf" else FaissStore(DIM)
+    store = ivf_store if kind == IVF_SQ8 else FaissStore(DIM)
     if kind == "flat":
         store.add(ivf_rows[:3000])
     queries = unit_rows(20, seed=1)
@@ -210,10 +230,11 @@ def test_manifest_records_each_store_and_old_manifests_still_load(
     stores = describe_stores(tmp_path)
 
     assert stores["passages.faiss"] | {"bytes": 0} == {
-        "kind": "ivf",
+        "kind": IVF_SQ8,
         "metric": "inner_product",
         "nlist": ivf_store.spec.nlist,
         "nprobe": ivf_store.spec.nprobe,
+        "rerank": ivf_store.spec.rerank,
         "bytes": 0,
     }
     assert stores["passages.faiss"]["bytes"] == (tmp_path / "passages.faiss").stat().st_size

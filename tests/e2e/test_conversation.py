@@ -1,0 +1,99 @@
+"""Issue 5 over real HTTP: disputed claims, follow-ups, other languages and inline mode, as a
+Telegram user sees them through the fake Bot API server."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from tests.e2e.botrunner import RunningBot, bot_settings
+from tests.fakes.telegram_api import FakeTelegram, SentMessage
+from tests.fakes.telegram_html import parse_html
+
+pytestmark = pytest.mark.e2e
+
+_users = itertools.count(30_000)
+
+
+@pytest.fixture(scope="module")
+def bot(
+    fake: FakeTelegram, engine: Engine, built_index: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningBot]:
+    running = RunningBot(bot_settings(fake, built_index, tmp_path_factory.mktemp("bot")), engine)
+    yield running.start()
+    running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _every_call_accepted(fake: FakeTelegram, bot: RunningBot) -> Iterator[None]:
+    yield
+    assert fake.rejected_calls() == []
+
+
+def ask(fake: FakeTelegram, text: str, user: int) -> SentMessage:
+    before = len(fake.sent_messages(user))
+    fake.send_text(text, user_id=user)
+    return fake.wait_for_messages(before + 1, user)[before]
+
+
+def test_a_disputed_claim_shows_both_sides_each_attributed(fake: FakeTelegram) -> None:
+    reply = ask(fake, "Did Wagner receive arms from North Korea?", next(_users))
+    assert "Disputed: claimed by John Kirby" in reply.text
+    assert "denied by Yevgeny Prigozhin" in reply.text
+    assert "infantry rockets and missiles" in reply.text
+    assert "nothing more than rumor and speculation" in reply.text
+
+
+def test_a_follow_up_is_answered_as_meant(fake: FakeTelegram) -> None:
+    user = next(_users)
+    first = ask(fake, "How many Wagner fighters are in Ukraine?", user)
+    assert "50,000" in first.text
+    follow_up = ask(fake, "And how many of them are convicts?", user)
+    assert "40,000" in follow_up.text
+
+
+def test_a_new_self_contained_question_is_not_polluted_by_the_last(fake: FakeTelegram) -> None:
+    user = next(_users)
+    ask(fake, "How many Wagner fighters are in Ukraine?", user)
+    reply = ask(fake, "What did Prigozhin write on his Telegram channel?", user)
+    assert "Everyone knows that North Korea" in reply.text
+
+
+def test_a_russian_question_gets_the_english_passage_with_russian_framing(
+    fake: FakeTelegram,
+) -> None:
+    reply = ask(fake, "Сколько заключённых воюет за Вагнер?", next(_users))
+    assert "40,000 of whom may be convicts" in reply.text
+    assert "абзац" in reply.text  # the paragraph is cited in the user's language
+
+
+def test_inline_query_offers_attributed_answers(fake: FakeTelegram) -> None:
+    user = next(_users)
+    fake.inline_query("How much does Wagner spend a month?", user_id=user)
+    call = fake.wait_for_call(
+        "answerInlineQuery", lambda c: c.status == 200 and "spend" in str(fake.inline_answers)
+    )
+    assert call.status == 200
+    [answer] = [a for a in fake.inline_answers if a.query == "How much does Wagner spend a month?"]
+    assert answer.is_personal
+    first = answer.results[0]
+    message = first["input_message_content"]["message_text"]
+    visible = parse_html(message).text
+    assert "$100 million" in visible
+    assert "John Kirby" in visible and "paragraph 8" in visible
+
+
+def test_inline_query_outside_the_articles_says_so(fake: FakeTelegram) -> None:
+    user = next(_users)
+    fake.inline_query("best borscht recipe", user_id=user)
+    fake.wait_for_call(
+        "answerInlineQuery",
+        lambda c: any(a.query == "best borscht recipe" for a in fake.inline_answers),
+    )
+    [answer] = [a for a in fake.inline_answers if a.query == "best borscht recipe"]
+    [only] = answer.results
+    assert "do not cover" in only["input_message_content"]["message_text"]
