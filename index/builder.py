@@ -24,9 +24,8 @@ import numpy as np
 from corpus.loader import Article, CorpusError, corpus_hash, load_corpus
 from index.embedder import Embedder
 from index.lexical import LexicalIndex
-from index.passages import DEFAULT_MAX_CHARS, Passage, embedding_text, split_passages
 from index.multilingual import MultilingualEncoder, passage_text
-from index.vocabulary import VOCAB_VECTORS, Vocabulary, corpus_words
+from index.passages import DEFAULT_MAX_CHARS, Passage, embedding_text, split_passages
 from index.store import (
     MANIFEST,
     FaissStore,
@@ -39,6 +38,7 @@ from index.store import (
     new_build_dir,
     publish,
 )
+from index.vocabulary import VOCAB_VECTORS, Vocabulary, corpus_words
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,11 @@ SENTENCE_VECTORS = "sentences.faiss"
 MULTILINGUAL_PASSAGES = "passages.e5.faiss"
 MULTILINGUAL_SENTENCES = "sentences.e5.faiss"
 LEXICAL = "bm25"
+# sha256 of each text embedded, in store order: what a rebuild may reuse a vector for. Kept
+# beside the vectors (not recomputed from passages) so that a change to what is embedded
+# for a passage re-embeds it instead of reusing a vector of other text.
+TEXT_KEYS = "text_keys.json"
+MULTILINGUAL_KEYS = "text_keys.e5.json"
 EMBED_BATCH = 64
 
 Progress = Callable[[int, int], None]
@@ -90,14 +95,21 @@ def build_index(
         raise CorpusError(f"{corpus_dir}: no usable article files (*.md, *.txt with front matter)")
     passages = [p for article in articles for p in split_passages(article, max_chars)]
     with _build_lock(target):
-        cache = _previous_vectors(target, embedder)
+        same_model = _built_with(target, lambda m: (m.model, m.dim)) == (
+            embedder.name,
+            embedder.dim,
+        )
+        cache = _previous_vectors(target, TEXT_KEYS, _STORES) if same_model else {}
         texts = _texts(passages)
         vectors, embedded = _embed_with_cache(texts, embedder.embed, cache, progress)
+        total = len(texts)
         build = new_build_dir(target)
         try:
             manifest = _write(build, embedder, passages, vectors, articles_meta(articles, passages))
+            _save_keys(build / TEXT_KEYS, texts)
             if multilingual is not None:
-                embedded += _write_multilingual(build, target, multilingual, passages, progress)
+                done, count = _write_multilingual(build, target, multilingual, passages, progress)
+                embedded, total = embedded + done, total + count
                 manifest = Manifest(**{**manifest.__dict__, "multilingual": multilingual.name})
             manifest = _finish_manifest(build, manifest, corpus_hash(articles), max_chars)
             refused = gate(build) if gate else None
@@ -115,14 +127,16 @@ def build_index(
         manifest=manifest,
         path=build,
         embedded=embedded,
-        reused=len(texts) - embedded,
+        reused=total - embedded,
         seconds=time.perf_counter() - started,
         skipped=skipped,
         refused=refused,
     )
 
 
-def articles_meta(articles: Sequence[Article], passages: Sequence[Passage]) -> list[dict[str, object]]:
+def articles_meta(
+    articles: Sequence[Article], passages: Sequence[Passage]
+) -> list[dict[str, object]]:
     counts = Counter(p.article_id for p in passages)
     return [
         {
@@ -151,7 +165,9 @@ def _build_lock(target: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IndexProblem(f"another build of {target} is running; try again when it ends") from exc
+            raise IndexProblem(
+                f"another build of {target} is running; try again when it ends"
+            ) from exc
         yield
 
 
@@ -162,21 +178,34 @@ def _texts(passages: Sequence[Passage]) -> list[str]:
     return passage_texts + sentences + corpus_words([p.text for p in passages])
 
 
-def _previous_vectors(target: Path, embedder: Embedder) -> dict[str, np.ndarray]:
-    """Vectors of the served index, by text, when it was built with the same model."""
+_STORES = (PASSAGE_VECTORS, SENTENCE_VECTORS, VOCAB_VECTORS)
+_MULTILINGUAL_STORES = (MULTILINGUAL_PASSAGES, MULTILINGUAL_SENTENCES)
+
+
+def _built_with(target: Path, what: Callable[[Manifest], object]) -> object:
+    """Something the served index's manifest says (None when there is no readable index)."""
     try:
-        manifest = Manifest.read(target)
-        if (manifest.model, manifest.dim) != (embedder.name, embedder.dim):
-            return {}
-        with (target / PASSAGES).open(encoding="utf-8") as handle:
-            old = [Passage.from_dict(json.loads(line)) for line in handle]
-        old_texts = _texts(old)
-        stores = [FaissStore.load(target / name) for name in (PASSAGE_VECTORS, SENTENCE_VECTORS, VOCAB_VECTORS)]
-        stored = np.vstack([store.vectors(range(len(store))) for store in stores])
+        return what(Manifest.read(target))
+    except (IndexProblem, OSError, ValueError, KeyError) as exc:
+        logger.info("no served index to reuse vectors from at %s (%s)", target, exc)
+        return None
+
+
+def _save_keys(path: Path, texts: Sequence[str]) -> None:
+    path.write_text(json.dumps([text_key(t) for t in texts]), encoding="utf-8")
+
+
+def _previous_vectors(target: Path, keys_file: str, stores: Sequence[str]) -> dict[str, np.ndarray]:
+    """Vectors of the served index by the key of the text they embed (the caller checks that
+    it was built by the same model)."""
+    try:
+        keys = json.loads((target / keys_file).read_text(encoding="utf-8"))
+        loaded = [FaissStore.load(target / name) for name in stores]
+        stored = np.vstack([store.vectors(range(len(store))) for store in loaded])
+        return dict(zip(keys, stored, strict=True))
     except (IndexProblem, OSError, ValueError, KeyError, RuntimeError) as exc:
         logger.info("no reusable vectors in %s (%s)", target, exc)
         return {}
-    return {text_key(t): v for t, v in zip(old_texts, stored, strict=True)}
 
 
 def _multilingual_texts(passages: Sequence[Passage]) -> list[str]:
@@ -191,17 +220,10 @@ def _write_multilingual(
     encoder: MultilingualEncoder,
     passages: Sequence[Passage],
     progress: Progress | None,
-) -> int:
-    cache: dict[str, np.ndarray] = {}
-    try:
-        if Manifest.read(target).multilingual == encoder.name:
-            with (target / PASSAGES).open(encoding="utf-8") as handle:
-                old = [Passage.from_dict(json.loads(line)) for line in handle]
-            stores = [FaissStore.load(target / n) for n in (MULTILINGUAL_PASSAGES, MULTILINGUAL_SENTENCES)]
-            stored = np.vstack([s.vectors(range(len(s))) for s in stores])
-            cache = {text_key(t): v for t, v in zip(_multilingual_texts(old), stored, strict=True)}
-    except (IndexProblem, OSError, ValueError, KeyError, RuntimeError) as exc:
-        logger.info("no reusable multilingual vectors in %s (%s)", target, exc)
+) -> tuple[int, int]:
+    """Embed (or reuse) and store the multilingual vectors; (texts embedded, texts in all)."""
+    same_model = _built_with(target, lambda m: m.multilingual) == encoder.name
+    cache = _previous_vectors(target, MULTILINGUAL_KEYS, _MULTILINGUAL_STORES) if same_model else {}
     texts = _multilingual_texts(passages)
     vectors, embedded = _embed_with_cache(texts, encoder.passages, cache, progress)
     for name, rows in (
@@ -211,7 +233,8 @@ def _write_multilingual(
         store = FaissStore.create(encoder.dim, len(rows))  # exact or IVF, by size
         store.add(rows)
         store.save(build / name)
-    return embedded
+    _save_keys(build / MULTILINGUAL_KEYS, texts)
+    return embedded, len(texts)
 
 
 def _embed_with_cache(

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from index.answertype import expected_type, focus_text, offers
+from index.answertype import DATE, PLACE, expected_type, focus_text, offers
 from index.builder import (
     LEXICAL,
     MULTILINGUAL_PASSAGES,
@@ -25,7 +25,7 @@ from index.builder import (
     SENTENCE_VECTORS,
 )
 from index.embedder import Embedder
-from index.lexical import LexicalIndex, analyse, key_words, stem
+from index.lexical import QUESTION_WORDS, LexicalIndex, analyse, key_words, stem, words
 from index.passages import Passage, Sentence
 from index.store import FaissStore, IndexCorrupt, IndexMismatch, Manifest
 from index.vocabulary import TermSupport, Vocabulary
@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 CANDIDATES = 20  # per ranker, before fusion
 LEXICAL_WEIGHT = 0.2  # share of the fused score that comes from BM25
 EXPAND = 0.6  # cosine from which a corpus word stands in for an unknown question word
-CONTEXT_WEIGHT = 0.5  # lexical weight of a follow-up's context terms
+CONTEXT_WEIGHT = 0.5
 # A capitalised word that does not start the question (nor follow "?"/"."): a name.
 _NAME = re.compile(r"(?<!^)(?<![.?!] )(?<![.?!])\b[A-Z][a-z]+(?:[-’'][A-Za-z]+)?\b")
 SENTENCE_MIX = 0.0  # dense score = mix of the passage's cosine and its best sentence's
@@ -91,6 +91,7 @@ class SearchIndex:
         self.sentence_owner = np.asarray(owners, dtype=np.int64)
         first = np.cumsum([0] + [len(p.sentences) for p in passages])
         self.first_sentence = first
+        self.names = _names(s.text for p in passages for s in p.sentences)
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder | None = None) -> SearchIndex:
@@ -249,6 +250,11 @@ class Retriever:
         }
         targets = stem(list(dict.fromkeys(meaning.values())))
         focus_words = key_words(focus_text(question) or "")
+        if kind in (PLACE, DATE) and not focus_words:
+            # "Where was Prigozhin *born*?": the place must come with what the question asks
+            # about, not merely near the name it asks about.
+            named = index.names | set(stem([n.casefold() for n in _NAME.findall(question)]))
+            focus_words = [w for w in key_words(question) if stem([w])[0] not in named]
         focus = set(stem([meaning.get(w, w) for w in focus_words]))
         hits = []
         for row in candidates:
@@ -307,6 +313,19 @@ class Retriever:
             for i, (c, s) in enumerate(zip(cosines, sentences, strict=True))
         ]
         return sentences[int(np.argmax(scores))]
+
+
+def _names(sentences: Iterable[str]) -> frozenset[str]:
+    """Stems of the words the corpus only ever writes capitalised (and not only first in a
+    sentence): names such as Wagner or Bakhmut, not topic words."""
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for text in sentences:
+        for name in _NAME.findall(text):
+            capitalised.update(words(name))
+        lower.update(w for w in re.findall(r"\b[a-z][\w’']*", text))
+    found = {w for w in capitalised if w not in lower and w not in QUESTION_WORDS}
+    return frozenset(stem(sorted(found)))
 
 
 def _coverage(targets: Sequence[str], total: int, present: set[str]) -> float:

@@ -108,6 +108,9 @@ _TIME_OR_VENUE = re.compile(
     r")\b.*$",
     re.IGNORECASE,
 )
+# ", in which he thanked the U.S. for military assistance and [said]": a pronoun whose only
+# possible antecedent is named in the same sentence.
+_RELATIVE = re.compile(r",\s+(?:in|at|during|on|with) which\s+(?:he|she)\b[^,;“”\"]*\band\s*$")
 _PREPOSITION_CUT = re.compile(r"\s+(?:on|in|at|during|after|before|to|via|while|as|when)\s.*$")
 
 
@@ -237,6 +240,14 @@ def _clause_end(text: str) -> str:
 
 
 def _subject_before(left: str) -> _Subject | None:
+    if (relative := _RELATIVE.search(left)) is not None:
+        # "... Zelensky's visit to Washington, in which he thanked the U.S. and said ...": the
+        # pronoun is the one person the sentence named before it; with two, it is a guess.
+        named = [_parse_person([t.removesuffix("’s").removesuffix("'s") for t in group])
+                 for group in _name_groups(left[: relative.start()])]
+        # A lone capitalised word ("Wagner", "Washington") is no evidence of a person.
+        people = {p.name: p for p in named if p is not None and (p.role or " " in p.name)}
+        return next(iter(people.values())) if len(people) == 1 else None
     # Only a whole clause may be the subject, so "in which he thanked ... and said" is not.
     if clause := _clause_end(_ADVERBS.sub("", left.rstrip())):
         return _parse_subject(clause)

@@ -136,6 +136,25 @@ def test_rebuilding_an_unchanged_corpus_embeds_nothing(
         np.testing.assert_array_equal(old.vectors(range(len(old))), new.vectors(range(len(new))))
 
 
+def test_a_change_to_what_is_embedded_for_a_passage_embeds_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Reuse is keyed on the text that was embedded, not on the passage: a release that embeds
+    passages differently (say, with their title) must not keep the old vectors."""
+    hashing = HashingEmbedder()
+    target = tmp_path / "index"
+    build_index(CORPUS, target, hashing, multilingual=None)
+    monkeypatch.setattr("index.builder.embedding_text", lambda p: f"{p.title}\n{p.text}")
+
+    report = build_index(CORPUS, target, hashing, multilingual=None)
+
+    passages = SearchIndex.load(target).passages
+    assert report.embedded == len(passages)  # the passages; sentences and words are reused
+    stored = FaissStore.load(target / "passages.faiss")
+    expected = hashing.embed([f"{p.title}\n{p.text}" for p in passages])
+    np.testing.assert_array_equal(stored.vectors(range(len(stored))), expected)
+
+
 def test_adding_an_article_embeds_only_that_articles_text(
     served_index: Path, corpus_copy: Path, embedder: SentenceTransformerEmbedder
 ):

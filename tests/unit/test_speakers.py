@@ -66,14 +66,14 @@ SEED = [
 ]
 
 # Paragraph number (1-based) -> speaker name of each sentence; None is the article's narration.
-# p5 ("... in which he thanked the U.S. ... and said more was needed") is narration on purpose:
-# a speech verb without its own subject is not an attribution.
+# p5 ("... Zelensky's historic visit to Washington, in which he thanked the U.S. ... and said
+# more was needed") reports Zelensky's words: he is the only person the sentence names.
 SEED_EXPECTED = {
     1: [None],
     2: ["a senior U.S. official"],
     3: [None],
     4: [KIRBY, KIRBY],
-    5: [None],
+    5: ["Volodymyr Zelensky"],
     6: [None, None, None],
     7: [None],
     8: [KIRBY, KIRBY],
@@ -258,6 +258,8 @@ def test_attribution_conventions_of_news_prose(
         "“We will fight,” he said.",  # a pronoun with nobody to refer to
         "The U.S. believes Wagner could be drawn into a power struggle.",
         "Zelensky met Biden, in which he thanked the U.S. and said more was needed.",
+        # two people named before "in which he": either could be "he"
+        "President Joe Biden met Olaf Scholz in Berlin, in which he thanked Germany and said so.",
         "“Nobody told us anything,” a sign read.",
     ],
 )
