@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.lexical import key_terms
 from index.search import Hit
@@ -39,7 +40,19 @@ class Contest:
 
 
 def denies(hit: Hit) -> bool:
-    return bool(_DENIAL.search(hit.passage.text))
+    return _denies(hit.passage.text)
+
+
+# Every answer checks every pair of its candidate passages: the same few passages again and
+# again, so what is read from a passage's text is remembered.
+@lru_cache(maxsize=4096)
+def _denies(text: str) -> bool:
+    return bool(_DENIAL.search(text))
+
+
+@lru_cache(maxsize=4096)
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(key_terms(text))
 
 
 def _speaker(hit: Hit) -> str | None:
@@ -60,12 +73,8 @@ def find_contests(hits: Sequence[Hit], question: str) -> list[Contest]:
             if not denies(denial) or _speaker(denial) in (None, _speaker(claim)):
                 continue
             # The subject is what both talk about, not who: names of the two sides don't count.
-            names = set(key_terms(f"{_speaker(claim)} {_speaker(denial)}"))
-            shared = (
-                (set(key_terms(claim.passage.text)) & set(key_terms(denial.passage.text)))
-                - _GENERIC
-                - names
-            )
+            names = _terms(f"{_speaker(claim)} {_speaker(denial)}")
+            shared = (_terms(claim.passage.text) & _terms(denial.passage.text)) - _GENERIC - names
             relevant = bool(shared & asked) or hits[0] in (claim, denial)
             if len(shared) >= MIN_SHARED and relevant:
                 contests.append(Contest(claim, denial, tuple(sorted(shared))))

@@ -33,6 +33,7 @@ from index.vocabulary import TermSupport, Vocabulary
 logger = logging.getLogger(__name__)
 
 CANDIDATES = 20  # per ranker, before fusion
+MAX_CACHED_WORDS = 50_000
 LEXICAL_WEIGHT = 0.2  # share of the fused score that comes from BM25
 EXPAND = 0.6  # cosine from which a corpus word stands in for an unknown question word
 CONTEXT_WEIGHT = 0.5
@@ -155,6 +156,9 @@ class Retriever:
     def __init__(self, index: SearchIndex, embedder: Embedder):
         self.index = index
         self.embedder = embedder
+        # How the corpus supports each question word seen so far (a word's vector and its
+        # nearest corpus word depend only on the word): people reuse words, the model need not.
+        self._support: dict[str, TermSupport] = {}
 
     def retrieve(self, question: str, k: int = 10, context: str | None = None) -> Retrieval:
         return self.retrieve_many([(question, context)], k)[0]
@@ -170,17 +174,20 @@ class Retriever:
         vocabulary = self.index.vocabulary
         texts = [f"{c} {q}" if c else q for q, c in queries]
         words = [key_words(t) for t in texts]
-        unknown = list(dict.fromkeys(w for ws in words for w in ws if not vocabulary.knows(w)))
+        support: dict[str, TermSupport] = {}
+        for word in (w for ws in words for w in ws):
+            if (found := self._support.get(word)) is not None:
+                support[word] = found
+        new = list(dict.fromkeys(w for ws in words for w in ws if w not in support))
+        unknown = [w for w in new if not vocabulary.knows(w)]
         vectors = self.embedder.embed(texts + unknown)
         word_vectors = dict(zip(unknown, vectors[len(texts) :], strict=True))
+        if len(self._support) + len(new) > MAX_CACHED_WORDS:
+            self._support.clear()
+        for word in new:
+            support[word] = self._support[word] = vocabulary.support(word, word_vectors.get(word))
         return [
-            self._retrieve(
-                question,
-                context,
-                vectors[i],
-                [vocabulary.support(w, word_vectors.get(w)) for w in words[i]],
-                k,
-            )
+            self._retrieve(question, context, vectors[i], [support[w] for w in words[i]], k)
             for i, (question, context) in enumerate(queries)
         ]
 

@@ -16,6 +16,7 @@ from bot.evaluate import evaluate, load_questions, summarize
 from bot.format import to_plain
 from index.embedder import SentenceTransformerEmbedder
 from tests.conftest import DATA, make_settings
+from tests.integration.embedders import CountingEmbedder
 
 pytestmark = pytest.mark.integration
 
@@ -84,3 +85,20 @@ def test_questions_in_other_languages_find_the_english_passage(
     assert any(expected in h.passage.text for h in answer.hits)
     text = to_plain(answer)
     assert framing in text  # the reply's own words speak the user's language
+
+
+def test_words_seen_before_are_not_embedded_again(
+    built_index: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Unknown question words ("rival" -> "competitor") are embedded once per process: a
+    second question reusing them costs the model one text, itself."""
+    counting = CountingEmbedder(embedder)
+    engine = Engine(make_settings(built_index), embedder=counting)
+    first = engine.answer("Is the mercenary outfit a rival to Russia's defence ministry?")
+    assert len(counting.texts) > 1  # the question and its words the corpus lacks
+
+    counting.texts.clear()
+    again = engine.answer("Is the outfit a rival of the defence ministry?")
+
+    assert counting.texts == ["Is the outfit a rival of the defence ministry?"]
+    assert "competitor" in to_plain(first) and "competitor" in to_plain(again)
