@@ -1,11 +1,13 @@
 """Load run: simulated users ask questions through the fake Telegram server to the real bot.
 
-    python bench/bot_load.py [--users 50] [--questions 1000] [--think 1 4]
+    python bench/bot_load.py [--users 50] [--questions 1000] [--think 1 4] [--sweep 1 10 50]
 
 Each user sends a question, waits for the reply, reads it for a random think time, and asks
 the next one (like a person). Prints and writes to bench/results/bot_load.json: lost and
 duplicated replies, p50/p95 time from update to reply, the answering core's own cost per
 question (the same questions, one at a time, no Telegram), their ratio, and the machine.
+Then capacity (--sweep): 1, 10 and 50 users asking back to back with no think time, the
+same questions each time: throughput and p50/p95/p99, and 50 users against 1.
 
 Everything runs in this one process (fake server, bot, users), as in the e2e tests. The
 per-user question limit is raised for the run: it guards against abuse, not capacity.
@@ -108,6 +110,92 @@ def simulate(
         time.sleep(rng.uniform(*think))
 
 
+def load_run(
+    engine: Engine,
+    base: Settings,
+    per_user: list[list[str]],
+    think: tuple[float, float],
+    seed: int,
+) -> dict[str, Any]:
+    """One run: a bot over the fake server, one thread per user asking its questions in turn.
+    Latencies (s), lost questions, duplicated replies, rejected calls, typing actions."""
+    with tempfile.TemporaryDirectory() as tmp, ObservedTelegram() as fake:
+        settings = base.model_copy(
+            update={
+                "telegram_bot_token": SecretStr(fake.token),  # model_copy does not validate
+                "telegram_base_url": fake.base_url,
+                "telegram_base_file_url": fake.base_file_url,
+                "feedback_db": Path(tmp) / "feedback.sqlite3",
+                "rate_limit_per_minute": 10_000,
+                "reload_check_seconds": 0,
+            }
+        )
+        bot = RunningBot(settings, engine).start()
+        users = [FIRST_USER + u for u in range(len(per_user))]
+        for user in users:
+            fake.inbox[user] = queue.Queue()
+        latencies: list[float] = []
+        lost: list[str] = []
+        started = time.monotonic()
+        threads = [
+            threading.Thread(
+                target=simulate,
+                args=(fake, user, qs, think, latencies, lost, random.Random(seed + user)),
+            )
+            for user, qs in zip(users, per_user, strict=True)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+        fake.wait_for_updates_consumed(60)
+        time.sleep(1.0)  # a late duplicate would show up now
+        bot.stop()
+        expected = {u: len(qs) for u, qs in zip(users, per_user, strict=True)}
+        return {
+            "latencies": latencies,
+            "lost": lost,
+            "elapsed": elapsed,
+            "duplicated": sum(max(0, fake.count.get(u, 0) - n) for u, n in expected.items()),
+            "rejected": len(fake.rejected_calls()),
+            "typing": len(fake.chat_actions),
+        }
+
+
+def latency_ms(latencies: list[float]) -> dict[str, float]:
+    found = {f"p{p}": round(percentile(latencies, p) * 1000, 1) for p in (50, 95, 99)}
+    return found | {"max": round(max(latencies) * 1000, 1)}
+
+
+def sweep(engine: Engine, base: Settings, pool: list[str], args: argparse.Namespace) -> list[dict]:
+    """Capacity: 1, 10, 50 users asking back to back (no think time), the same questions."""
+    rng = random.Random(args.seed)
+    asked = [pool[rng.randrange(len(pool))] for _ in range(args.sweep_questions)]
+    rows = []
+    for users in args.sweep:
+        per_user = [asked[u::users] for u in range(users)]
+        run = load_run(engine, base, per_user, (0.0, 0.0), args.seed)
+        rows.append(
+            {
+                "users": users,
+                "replies": len(run["latencies"]),
+                "lost": len(run["lost"]),
+                "duplicated": run["duplicated"],
+                "throughput_per_second": round(len(run["latencies"]) / run["elapsed"], 1),
+                "update_to_reply_ms": latency_ms(run["latencies"]),
+            }
+        )
+        print(
+            f"  {users:>3} users back to back: {rows[-1]['throughput_per_second']:>6}/s, "
+            f"p50/p95/p99 {rows[-1]['update_to_reply_ms']['p50']}/"
+            f"{rows[-1]['update_to_reply_ms']['p95']}/{rows[-1]['update_to_reply_ms']['p99']} ms"
+            f", lost {rows[-1]['lost']}, duplicated {rows[-1]['duplicated']}",
+            flush=True,
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
@@ -120,6 +208,14 @@ def main() -> None:
         metavar=("MIN", "MAX"),
         help="seconds a user reads a reply before asking again (uniform)",
     )
+    parser.add_argument(
+        "--sweep",
+        type=int,
+        nargs="*",
+        default=[1, 10, 50],
+        help="also: these numbers of users asking back to back (capacity); none to skip",
+    )
+    parser.add_argument("--sweep-questions", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -137,56 +233,12 @@ def main() -> None:
     # The core's own cost on the same questions, before and after the run (the machine may
     # be shared; measuring twice shows how much it drifted).
     costs = core_cost(engine, asked, 200)
-
-    with tempfile.TemporaryDirectory() as tmp, ObservedTelegram() as fake:
-        settings = base.model_copy(
-            update={
-                "telegram_bot_token": SecretStr(fake.token),  # model_copy does not validate
-                "telegram_base_url": fake.base_url,
-                "telegram_base_file_url": fake.base_file_url,
-                "feedback_db": Path(tmp) / "feedback.sqlite3",
-                "rate_limit_per_minute": 10_000,
-                "reload_check_seconds": 0,
-            }
-        )
-        bot = RunningBot(settings, engine).start()
-        users = [FIRST_USER + u for u in range(args.users)]
-        for user in users:
-            fake.inbox[user] = queue.Queue()
-        latencies: list[float] = []
-        lost: list[str] = []
-        started = time.monotonic()
-        threads = [
-            threading.Thread(
-                target=simulate,
-                args=(
-                    fake,
-                    user,
-                    qs,
-                    tuple(args.think),
-                    latencies,
-                    lost,
-                    random.Random(args.seed + user),
-                ),
-            )
-            for user, qs in zip(users, per_user, strict=True)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - started
-        fake.wait_for_updates_consumed(60)
-        time.sleep(1.0)  # a late duplicate would show up now
-        bot.stop()
-        expected = {u: len(qs) for u, qs in zip(users, per_user, strict=True)}
-        duplicated = sum(max(0, fake.count.get(u, 0) - n) for u, n in expected.items())
-        rejected = len(fake.rejected_calls())
-        typing = len(fake.chat_actions)
-
+    run = load_run(engine, base, per_user, tuple(args.think), args.seed)
+    latencies, lost, elapsed = run["latencies"], run["lost"], run["elapsed"]
+    duplicated, rejected, typing = run["duplicated"], run["rejected"], run["typing"]
     costs_after = core_cost(engine, asked[::-1], 200)
     core_p50 = statistics.median(costs + costs_after)
-    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    p50 = percentile(latencies, 50)
     report: dict[str, Any] = {
         "users": args.users,
         "questions": args.questions,
@@ -198,12 +250,7 @@ def main() -> None:
         "typing_actions": typing,
         "elapsed_seconds": round(elapsed, 1),
         "throughput_per_second": round(len(latencies) / elapsed, 1),
-        "update_to_reply_ms": {
-            "p50": round(p50 * 1000, 1),
-            "p95": round(p95 * 1000, 1),
-            "p99": round(percentile(latencies, 99) * 1000, 1),
-            "max": round(max(latencies) * 1000, 1),
-        },
+        "update_to_reply_ms": latency_ms(latencies),
         "core_per_question_ms": {
             "p50": round(core_p50 * 1000, 1),
             "p50_before_run": round(statistics.median(costs) * 1000, 1),
@@ -221,8 +268,6 @@ def main() -> None:
             "load_average": [round(x, 2) for x in os.getloadavg()],
         },
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     t = report["update_to_reply_ms"]
     c = report["core_per_question_ms"]
     print(
@@ -245,8 +290,31 @@ def main() -> None:
         f"{c['p50_after_run']}), mean {c['mean']} ms per question"
     )
     print(f"ratio p50 / core p50: {report['ratio_p50_to_core_p50']} (target <= 2.0)")
+    if args.sweep:
+        print(f"capacity, {args.sweep_questions} questions per run:", flush=True)
+        rows = sweep(engine, base, pool, args)
+        report["sweep"] = rows
+        one = next((r for r in rows if r["users"] == 1), None)
+        most = max(rows, key=lambda r: r["users"])
+        if one is not None and most is not one:
+            report["sweep_throughput_ratio"] = round(
+                most["throughput_per_second"] / one["throughput_per_second"], 2
+            )
+            report["sweep_p95_to_single_p50"] = round(
+                most["update_to_reply_ms"]["p95"] / one["update_to_reply_ms"]["p50"], 2
+            )
+            print(
+                f"{most['users']} users vs 1: throughput x{report['sweep_throughput_ratio']} "
+                f"(target >= 2), p95 / single-user p50 = {report['sweep_p95_to_single_p50']} "
+                "(target <= 2)"
+            )
+        lost_any = any(r["lost"] or r["duplicated"] for r in rows)
+    else:
+        lost_any = False
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"-> {RESULTS.relative_to(ROOT)}")
-    if lost or duplicated or rejected:
+    if lost or duplicated or rejected or lost_any:
         sys.exit(1)
 
 

@@ -25,7 +25,8 @@ RESULTS = HERE / "results"
 BENCHMARKS = [
     ("ask_cost.py", [], ["--questions", "300"]),
     ("encoders.py", [], []),
-    ("bot_load.py", [], ["--questions", "300"]),
+    ("answer_queue.py", [], ["--questions", "200"]),
+    ("bot_load.py", [], ["--questions", "300", "--sweep-questions", "200"]),
     ("scale.py", [], ["--sizes", "10000", "100000"]),
 ]
 
