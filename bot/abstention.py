@@ -21,7 +21,14 @@ from index.search import Retrieval
 logger = logging.getLogger(__name__)
 
 CALIBRATION = Path(__file__).with_name("abstention.json")
-FEATURES = ("dense", "coverage", "min_support", "mean_support", "type_missing", "unknown_name")
+FEATURES = (
+    "dense",
+    "coverage",
+    "min_support",
+    "mean_support",
+    "type_missing",
+    "unknown_name",
+)
 
 _SMALL_TALK_PHRASES = (
     r"hi|hello|hey|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening|night|day)|"

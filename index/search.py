@@ -39,6 +39,8 @@ EXPAND = 0.6  # cosine from which a corpus word stands in for an unknown questio
 CONTEXT_WEIGHT = 0.5
 # A capitalised word that does not start the question (nor follow "?"/"."): a name.
 _NAME = re.compile(r"(?<!^)(?<![.?!] )(?<![.?!])\b[A-Z][a-z]+(?:[-’'][A-Za-z]+)?\b")
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
+_ACRONYM = re.compile(r"\b[A-Z]{2,5}\b")  # "EU", "NATO"; "U.S." is not one (dotted)
 SENTENCE_MIX = 0.0  # dense score = mix of the passage's cosine and its best sentence's
 
 
@@ -93,6 +95,7 @@ class SearchIndex:
         first = np.cumsum([0] + [len(p.sentences) for p in passages])
         self.first_sentence = first
         self.names = _names(s.text for p in passages for s in p.sentences)
+        self.dotted = {m.replace(".", "") for p in passages for m in _DOTTED.findall(p.text)}
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder | None = None) -> SearchIndex:
@@ -290,16 +293,17 @@ class Retriever:
         return Retrieval(question, hits[:k], tuple(support), kind, self._unknown_names(question))
 
     def _unknown_names(self, question: str) -> tuple[str, ...]:
-        """Names the question gives that the corpus lacks ("Mali", "Iranian"): a sign that
-        the articles are about something else. Shouting questions have no names to read."""
+        """Names the question gives that the corpus lacks ("Mali", "Iranian", "EU"): a sign
+        that the articles are about something else. Shouting questions have no names to read."""
         if question.isupper():
             return ()
-        names = _NAME.findall(question)
         vocabulary = self.index.vocabulary
         return tuple(
             name
-            for name in names
-            if not vocabulary.knows(name.casefold()) and not vocabulary.spelling(name.casefold())
+            for name in _NAME.findall(question) + _ACRONYM.findall(question)
+            if name not in self.index.dotted  # "US" is the corpus's "U.S."
+            and not vocabulary.knows(name.casefold())
+            and not vocabulary.spelling(name.casefold())
         )
 
     def _sentence_cosines(self, row: int, vector: np.ndarray) -> np.ndarray:
