@@ -48,7 +48,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="Smaller runs (minutes, not tens).")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    sections = [f"# newsbot benchmarks\n\nMachine: {machine()}. Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n"]
+    started_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    sections = [f"# newsbot benchmarks\n\nMachine: {machine()}. Run: {started_at}.\n"]
     failed = []
     for script, full, quick in BENCHMARKS:
         path = HERE / script
@@ -64,9 +65,8 @@ def main() -> None:
         status = "ok" if code == 0 else f"exit {code}"
         if code:
             failed.append(script)
-        sections.append(
-            f"## {path.stem} ({status}, {seconds:.0f} s)\n\n```json\n{json.dumps(json.loads(body), indent=2)}\n```\n"
-        )
+        report = json.dumps(json.loads(body), indent=2)
+        sections.append(f"## {path.stem} ({status}, {seconds:.0f} s)\n\n```json\n{report}\n```\n")
     (RESULTS / "report.md").write_text("\n".join(sections), encoding="utf-8")
     print(f"\nreport: {RESULTS / 'report.md'}")
     if failed:

@@ -256,7 +256,7 @@ def _read_asks(lines: Iterator[str]) -> Iterator[tuple[str, Sequence[str]]]:
                 raise ValueError
         except (ValueError, KeyError, AttributeError, TypeError) as exc:
             raise click.ClickException(
-                f"line {number}: expected {{\"question\": \"...\", \"history\": [...]}}"
+                f'line {number}: expected {{"question": "...", "history": [...]}}'
             ) from exc
         yield question, history
 
@@ -312,7 +312,9 @@ def eval_(
     try:
         items = load_questions(file)
     except (ValueError, KeyError) as exc:
-        raise click.ClickException(f"{file}: not a JSONL file of labelled questions ({exc})") from exc
+        raise click.ClickException(
+            f"{file}: not a JSONL file of labelled questions ({exc})"
+        ) from exc
     engine = _engine(ctx)
     outcomes = evaluate(items, engine.answer_many)
     report = summarize(outcomes)
@@ -443,9 +445,7 @@ def report(ctx: click.Context, as_json: bool, similar: float, limit: int) -> Non
         store.close()
     groups = group_similar(asked, _embedder(settings), similar)[:limit] if asked else []
     if as_json:
-        data = [
-            {"questions": g.questions, "times": g.times, "why": dict(g.why)} for g in groups
-        ]
+        data = [{"questions": g.questions, "times": g.times, "why": dict(g.why)} for g in groups]
         click.echo(json.dumps({"groups": data}, ensure_ascii=False, indent=2))
         return
     if not groups:

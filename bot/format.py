@@ -21,6 +21,7 @@ MAX_LISTED_ARTICLES = 5
 
 ArticleInfo = Mapping[str, Any]  # an entry of the manifest's "articles"
 
+
 def speaker_line(hit: Hit, language: str = "en") -> str:
     """Who makes the answering claim: "John Kirby, the NSC's coordinator, said", or the
     article's own narration. The answering sentence decides, not its neighbours."""
@@ -35,12 +36,16 @@ def speaker_line(hit: Hit, language: str = "en") -> str:
 def source_line(hit: Hit, language: str = "en") -> str:
     """Outlet, date and paragraph: with the title, enough to find the passage again."""
     passage = hit.passage
-    parts = [passage.source, _date(passage.date), f"{phrase('paragraph', language)} {passage.paragraph}"]
+    parts = [
+        passage.source,
+        _date(passage.date),
+        f"{phrase('paragraph', language)} {passage.paragraph}",
+    ]
     return " · ".join(p for p in parts if p)
 
 
 def dispute_line(answer: Answer) -> str | None:
-    """"Disputed: claimed by X, denied by Y." when the shown passages contest each other."""
+    """ "Disputed: claimed by X, denied by Y." when the shown passages contest each other."""
     if not answer.contests:
         return None
 
@@ -95,8 +100,13 @@ def hit_html(hit: Hit, limit: int = TELEGRAM_LIMIT, language: str = "en") -> str
     while True:
         if at >= 0:
             quote = "".join(
-                (html.escape(text[:at]), "<b>", html.escape(text[at:end]), "</b>",
-                 html.escape(text[end:]))
+                (
+                    html.escape(text[:at]),
+                    "<b>",
+                    html.escape(text[at:end]),
+                    "</b>",
+                    html.escape(text[end:]),
+                )
             )
         else:
             quote = html.escape(text)
@@ -131,7 +141,9 @@ def inline_items(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> list[I
         message = f"<b>{html.escape(header)}</b>\n\n{block}" if header else block
         title = f"{speaker_line(hit, answer.language)}: {hit.highlight.text}"
         description = f"{hit.passage.title} · {source_line(hit, answer.language)}"
-        items.append(InlineItem(f"p{hit.row}", _shorten(title, 120), _shorten(description, 200), message))
+        items.append(
+            InlineItem(f"p{hit.row}", _shorten(title, 120), _shorten(description, 200), message)
+        )
     return items
 
 

@@ -44,7 +44,12 @@ logger = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+]
 RATE_LIMIT_RETRIES = 3  # 429s retried (after retry_after) before giving up on a request
 
 COMMANDS = [

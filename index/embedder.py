@@ -1,4 +1,5 @@
-"""Text -> L2-normalised float32 vectors: the Embedder seam and its sentence-transformers default."""
+"""Text -> L2-normalised float32 vectors: the Embedder seam and its sentence-transformers
+default."""
 
 from __future__ import annotations
 

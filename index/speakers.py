@@ -243,8 +243,10 @@ def _subject_before(left: str) -> _Subject | None:
     if (relative := _RELATIVE.search(left)) is not None:
         # "... Zelensky's visit to Washington, in which he thanked the U.S. and said ...": the
         # pronoun is the one person the sentence named before it; with two, it is a guess.
-        named = [_parse_person([t.removesuffix("’s").removesuffix("'s") for t in group])
-                 for group in _name_groups(left[: relative.start()])]
+        named = [
+            _parse_person([t.removesuffix("’s").removesuffix("'s") for t in group])
+            for group in _name_groups(left[: relative.start()])
+        ]
         # A lone capitalised word ("Wagner", "Washington") is no evidence of a person.
         people = {p.name: p for p in named if p is not None and (p.role or " " in p.name)}
         return next(iter(people.values())) if len(people) == 1 else None
