@@ -95,10 +95,8 @@ def build_index(
         raise CorpusError(f"{corpus_dir}: no usable article files (*.md, *.txt with front matter)")
     passages = [p for article in articles for p in split_passages(article, max_chars)]
     with _build_lock(target):
-        same_model = _built_with(target, lambda m: (m.model, m.dim)) == (
-            embedder.name,
-            embedder.dim,
-        )
+        model = (embedder.name, embedder.dim)
+        same_model = _built_with(target, lambda m: (m.model, m.dim)) == model
         cache = _previous_vectors(target, TEXT_KEYS, _STORES) if same_model else {}
         texts = _texts(passages)
         vectors, embedded = _embed_with_cache(texts, embedder.embed, cache, progress)

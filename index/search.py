@@ -33,10 +33,10 @@ from index.vocabulary import TermSupport, Vocabulary
 logger = logging.getLogger(__name__)
 
 CANDIDATES = 20  # per ranker, before fusion
-MAX_CACHED_WORDS = 50_000
+MAX_CACHED_WORDS = 50_000  # question words whose corpus support is remembered
 LEXICAL_WEIGHT = 0.2  # share of the fused score that comes from BM25
 EXPAND = 0.6  # cosine from which a corpus word stands in for an unknown question word
-CONTEXT_WEIGHT = 0.5
+CONTEXT_WEIGHT = 0.5  # lexical weight of a follow-up's context terms
 # A capitalised word that does not start the question (nor follow "?"/"."): a name.
 _NAME = re.compile(r"(?<!^)(?<![.?!] )(?<![.?!])\b[A-Z][a-z]+(?:[-’'][A-Za-z]+)?\b")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
