@@ -25,6 +25,13 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 QUESTIONS = [json.loads(line) for line in (DATA / "bot_questions.jsonl").open(encoding="utf-8")]
 ANSWERABLE = [q for q in QUESTIONS if not q.get("not_covered")]
 NOT_COVERED = [q for q in QUESTIONS if q.get("not_covered")]
+# The shared development questions (beside the project, as CI lays them out), every one of them.
+DEV_FILE = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev_questions.jsonl"
+DEV = (
+    [json.loads(line) for line in DEV_FILE.open(encoding="utf-8") if line.strip()]
+    if DEV_FILE.is_file()
+    else []
+)
 
 TITLE = "U.S. believes Wagner mercenaries are expanding influence and taking North Korean weapons"
 ASK = "How many Wagner fighters were killed in combat over the last few weeks?"
@@ -140,6 +147,29 @@ def test_question_the_articles_do_not_cover_is_declined_plainly(
     assert any(reply.text.startswith(p["not_covered"]) for p in PHRASES.values()), reply.text
     assert TITLE in reply.text  # and what the articles do cover
     assert reply.buttons == []
+
+
+@pytest.mark.skipif(not DEV, reason=f"no shared dev questions at {DEV_FILE}")
+@pytest.mark.parametrize("item", DEV, ids=[q["id"] for q in DEV])
+def test_every_dev_question_through_telegram(fake: FakeTelegram, item: dict[str, Any]):
+    user = new_user()
+    if item.get("context"):
+        ask(fake, item["context"], user)
+    (reply,) = ask(fake, item["question"], user)
+    text = reply.text.casefold()
+    if not item["answerable"]:  # declined plainly ("good morning" is greeted back): no passage
+        declined = [p[k] for p in PHRASES.values() for k in ("not_covered", "small_talk")]
+        assert any(reply.text.startswith(d) for d in declined), reply.text
+        assert "<blockquote>" not in reply.html and reply.buttons == []
+        return
+    expected = [s.casefold() for s in item["answer_substrings"]]
+    if item["kind"] == "contested":  # both sides, each named
+        assert all(s in text for s in expected), reply.text
+    else:
+        assert any(s in text for s in expected), reply.text
+    if item.get("speaker"):
+        assert item["speaker"].split()[-1].casefold() in text, reply.text
+    assert re.search(rf"📰 {re.escape(TITLE)} · ", reply.text), reply.text
 
 
 def test_answer_emphasises_the_answering_sentence(fake: FakeTelegram):
