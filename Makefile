@@ -32,6 +32,7 @@ lint: install
 	$(BIN)/ruff format --check bot index corpus tests bench
 
 bench: index
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'  # matplotlib, for the scaling plot
 	$(BIN)/python bench/run_all.py
 
 calibrate: index

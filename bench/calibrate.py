@@ -57,7 +57,14 @@ def main() -> None:
     for item in items:
         question = clean_question(item.question)
         queries.append(
-            (question, follow_up_context(question, [item.context] if item.context else []))
+            (
+                question,
+                follow_up_context(
+                    question,
+                    [item.context] if item.context else [],
+                    retriever.index.is_topic_word,
+                ),
+            )
         )
     retrievals = retriever.retrieve_many(queries)
     x = np.array([[features(r)[name] for name in FEATURES] for r in retrievals])

@@ -28,6 +28,9 @@ BENCHMARKS = [
     ("answer_queue.py", [], ["--questions", "200"]),
     ("bot_load.py", [], ["--questions", "300", "--sweep-questions", "200"]),
     ("scale.py", [], ["--sizes", "10000", "100000"]),
+    ("history_effect.py", [], []),
+    ("multilingual_effect.py", [], []),
+    ("bot_fuzz.py", [], ["1000"]),
 ]
 
 
@@ -58,15 +61,19 @@ def main() -> None:
         command = [sys.executable, str(path), *(quick if args.quick else full)]
         print(f"\n=== {' '.join(command[1:])}", flush=True)
         started = time.perf_counter()
-        code = subprocess.call(command)
+        run = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+        print(run.stdout, end="", flush=True)
         seconds = time.perf_counter() - started
-        result = RESULTS / (path.stem + ".json")
-        body = result.read_text() if result.exists() else "{}"
-        status = "ok" if code == 0 else f"exit {code}"
-        if code:
+        status = "ok" if run.returncode == 0 else f"exit {run.returncode}"
+        if run.returncode:
             failed.append(script)
-        report = json.dumps(json.loads(body), indent=2)
-        sections.append(f"## {path.stem} ({status}, {seconds:.0f} s)\n\n```json\n{report}\n```\n")
+        section = f"## {path.stem} ({status}, {seconds:.0f} s)\n\n```\n{run.stdout.strip()}\n```\n"
+        result = RESULTS / (path.stem + ".json")
+        if result.exists():
+            report = json.dumps(json.loads(result.read_text()), indent=2)
+            section += f"\n<details><summary>{result.name}</summary>\n\n```json\n{report}\n```\n"
+            section += "</details>\n"
+        sections.append(section)
     (RESULTS / "report.md").write_text("\n".join(sections), encoding="utf-8")
     print(f"\nreport: {RESULTS / 'report.md'}")
     if failed:

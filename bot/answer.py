@@ -9,12 +9,12 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.abstention import Abstainer, is_small_talk
 from bot.contested import Contest, find_contests, with_other_side
-from index.lexical import key_terms
+from index.lexical import key_terms, key_words
 from index.multilingual import MultilingualEncoder, language_of
 from index.search import Hit, Retrieval, Retriever
 
@@ -88,7 +88,8 @@ class Answerer:
         answers: list[Answer | None] = [_precheck(q) for q in cleaned]
         languages = [language_of(q) for q in cleaned]
         todo = [i for i, a in enumerate(answers) if a is None]
-        contexts = {i: follow_up_context(cleaned[i], asks[i][1]) for i in todo}
+        topical = self.retriever.index.is_topic_word
+        contexts = {i: follow_up_context(cleaned[i], asks[i][1], topical) for i in todo}
         foreign = [i for i in todo if languages[i] != "en" and self.multilingual is not None]
         english = [i for i in todo if i not in foreign]
         retrievals = dict(
@@ -139,17 +140,26 @@ _FOLLOW_UP = re.compile(
 )
 
 
-def follow_up_context(question: str, history: Sequence[str]) -> str | None:
+def follow_up_context(
+    question: str, history: Sequence[str], topical: Callable[[str], bool] = lambda word: True
+) -> str | None:
     """The previous question, when this one leans on it; None for a self-contained question.
 
     "And who paid for them?" means nothing alone; after "What weapons did North Korea send
-    to Wagner?" it does. A question that names its own subject is searched as it is.
+    to Wagner?" it does. A question that names its own subject is searched as it is. A bare
+    word with no pronoun ("convicts?") continues the conversation only if it is `topical`, a
+    topic word of the articles: "tell me a joke" after a question about Wagner is not about
+    Wagner, and "who is Kirby" names its own subject.
     """
     if not history:
         return None
     previous = clean_question(history[-1])
     subject = key_terms(question)  # pronouns and question words are not subject terms
-    if previous and (_FOLLOW_UP.search(question) and len(subject) < 3 or len(subject) < 2):
+    if not previous:
+        return None
+    if _FOLLOW_UP.search(question) and len(subject) < 3:
+        return previous
+    if len(subject) < 2 and all(topical(word) for word in key_words(question)):
         return previous
     return None
 

@@ -97,6 +97,10 @@ class SearchIndex:
         self.names = _names(s.text for p in passages for s in p.sentences)
         self.dotted = {m.replace(".", "") for p in passages for m in _DOTTED.findall(p.text)}
 
+    def is_topic_word(self, word: str) -> bool:
+        """Whether the articles use `word` (any form of it), and not as a name."""
+        return self.vocabulary.knows(word) and stem([word])[0] not in self.names
+
     @classmethod
     def load(cls, directory: Path, embedder: Embedder | None = None) -> SearchIndex:
         """Load and sanity-check an index; raise IndexNotFound/IndexCorrupt/IndexMismatch."""

@@ -85,6 +85,19 @@ def test_follow_ups_lean_on_the_previous_question_and_standalone_ones_do_not(
 
 
 @pytest.mark.parametrize(
+    ("question", "context"),
+    [("convicts?", True), ("tell me a joke", False), ("who is kirbi", False)],
+)
+def test_a_bare_word_continues_the_conversation_only_if_it_is_a_topic_of_the_articles(
+    question: str, context: bool
+) -> None:
+    topics = {"convicts", "fighters"}  # not names ("kirby"), not what the articles lack ("joke")
+    history = ["How many Wagner fighters are in Ukraine?"]
+    found = follow_up_context(question, history, topical=lambda word: word in topics)
+    assert (found == history[0]) if context else found is None
+
+
+@pytest.mark.parametrize(
     "text", ["hi", "Hello bot!", "good morning", "thanks!", "ok bye 👋", "Привет", "Дякую", "hola"]
 )
 def test_small_talk_is_recognised(text: str) -> None:
