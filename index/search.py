@@ -41,6 +41,12 @@ CONTEXT_WEIGHT = 0.5  # lexical weight of a follow-up's context terms
 _NAME = re.compile(r"(?<!^)(?<![.?!] )(?<![.?!])\b[A-Z][a-z]+(?:[-’'][A-Za-z]+)?\b")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 _ACRONYM = re.compile(r"\b[A-Z]{2,5}\b")  # "EU", "NATO"; "U.S." is not one (dotted)
+# Verbs that say little of what is asked: "where did Zelensky *go*?" is about Zelensky.
+_LIGHT = frozenset(
+    "go goes went gone going come came get gets make made take took happen happened".split()  # noqa: SIM905
+)
+TYPE_BONUS = 0.06  # score added to a passage offering the kind of answer asked for
+FAMILY_PREFIX = 5  # letters a stem shares with another of its word family ("found", "founder")
 SENTENCE_MIX = 0.0  # dense score = mix of the passage's cosine and its best sentence's
 
 
@@ -268,7 +274,9 @@ class Retriever:
             # "Where was Prigozhin *born*?": the place must come with what the question asks
             # about, not merely near the name it asks about.
             named = index.names | set(stem([n.casefold() for n in _NAME.findall(question)]))
-            focus_words = [w for w in key_words(question) if stem([w])[0] not in named]
+            focus_words = [
+                w for w in key_words(question) if stem([w])[0] not in named and w not in _LIGHT
+            ]
         focus = set(stem([meaning.get(w, w) for w in focus_words]))
         hits = []
         for row in candidates:
@@ -277,10 +285,12 @@ class Retriever:
             first = int(index.first_sentence[row])
             offers_type = any(
                 offers(s.text, kind, s.speaker is not None)
-                and (not focus or bool(focus & index.sentence_terms[first + i]))
+                and (not focus or _shares_family(focus, index.sentence_terms[first + i]))
                 for i, s in enumerate(passage.sentences)
             )
             score = (1 - LEXICAL_WEIGHT) * dense[row] + LEXICAL_WEIGHT * lexical
+            if kind is not None and offers_type:
+                score += TYPE_BONUS
             hits.append(
                 Hit(
                     passage=passage,
@@ -341,6 +351,15 @@ def _names(sentences: Iterable[str]) -> frozenset[str]:
         lower.update(w for w in re.findall(r"\b[a-z][\w’']*", text))
     found = {w for w in capitalised if w not in lower and w not in QUESTION_WORDS}
     return frozenset(stem(sorted(found)))
+
+
+def _shares_family(focus: set[str], terms: set[str]) -> bool:
+    """Whether the sentence holds a focus term or one of its word family ("found": founder)."""
+    return bool(focus & terms) or any(
+        min(len(f), len(t)) >= FAMILY_PREFIX and (t.startswith(f) or f.startswith(t))
+        for f in focus
+        for t in terms
+    )
 
 
 def _coverage(targets: Sequence[str], total: int, present: set[str]) -> float:
