@@ -30,7 +30,7 @@ from index.embedder import SentenceTransformerEmbedder  # noqa: E402
 from index.multilingual import MultilingualEncoder, language_of  # noqa: E402
 from index.search import Retriever, SearchIndex  # noqa: E402
 
-WEAK_COVERAGE = 0.2  # "shares none of its words": under a fifth of the question's key words
+WEAK_COVERAGE = 1.0  # "lacks some of its words": not every key word of the question
 DEFAULT_FILES = [ROOT / "tests/data/questions.jsonl", ROOT / "../shared/eval/dev_questions.jsonl"]
 
 
@@ -76,19 +76,25 @@ def main() -> None:
     min_dense = float(np.floor((dense[y].min() - 0.02) * 100) / 100)
     uncovered = coverage < WEAK_COVERAGE
     weak_dense = float(np.floor((dense[y & uncovered].min(initial=1.0) - 0.02) * 100) / 100)
-    far = (dense < min_dense) | (uncovered & (dense < weak_dense))
+    # ...or what is near holds none of its words at all (a wider margin: few such questions).
+    bare = coverage == 0
+    none_dense = float(np.floor((dense[y & bare].min(initial=1.0) - 0.05) * 100) / 100)
+    far = (dense < min_dense) | (uncovered & (dense < weak_dense)) | (bare & (dense < none_dense))
     print(
-        f"first stage (min_dense {min_dense:.2f}, weak_dense {weak_dense:.2f}): abstains on "
+        f"first stage (min_dense {min_dense:.2f}, weak_dense {weak_dense:.2f}, none_dense "
+        f"{none_dense:.2f}): abstains on "
         f"{far[~y].sum()} unanswerable, {far[y].sum()} answerable"
     )
     budget = args.max_false_abstention - far[y].mean()
-    # The model learns from every question (so similarity keeps its weight); its threshold
-    # is set on those the first stage lets through.
+    # The model learns from the questions the first stage lets through: the ones it decides.
     model = LogisticRegression(C=3.0, max_iter=2000)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    out_of_fold = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
+    out_of_fold = np.zeros(len(y))
+    out_of_fold[~far] = cross_val_predict(
+        model, x[~far], y[~far], cv=folds, method="predict_proba"
+    )[:, 1]
     threshold = _threshold(out_of_fold[~far], y[~far], budget * y.sum() / y[~far].sum())
-    model.fit(x, y)
+    model.fit(x[~far], y[~far])
 
     abstainer = Abstainer(
         weights={
@@ -99,6 +105,7 @@ def main() -> None:
         min_dense=min_dense,
         weak_coverage=WEAK_COVERAGE,
         weak_dense=weak_dense,
+        none_dense=none_dense,
         multilingual_threshold=round(multilingual_threshold, 4),
         model=embedder.name,
         note=(

@@ -77,6 +77,8 @@ class Abstainer:
     # ...and below this one the nearest passage must share some of the question's words.
     weak_coverage: float = 0.0
     weak_dense: float = 0.0
+    # ...and below this one, a passage holding none of the question's words at all.
+    none_dense: float = 0.0
     # Questions not in English: only the multilingual encoder's similarity is there to judge.
     multilingual_threshold: float = 0.0
     model: str = ""
@@ -98,6 +100,8 @@ class Abstainer:
         if top.dense < self.min_dense:
             return True
         if top.coverage < self.weak_coverage and top.dense < self.weak_dense:
+            return True
+        if top.coverage == 0 and top.dense < self.none_dense:
             return True
         return self.probability(retrieval) < self.threshold
 

@@ -46,7 +46,7 @@ def test_factoids_and_attributions_are_nearly_perfect(report: dict) -> None:
 
 
 def test_off_topic_questions_are_refused(report: dict) -> None:
-    assert report["by_kind"]["off_topic"]["abstention_accuracy"] >= 0.85
+    assert report["by_kind"]["off_topic"]["abstention_accuracy"] >= 0.9  # 34 of 35 today
 
 
 def test_some_on_topic_questions_the_article_does_not_answer_are_refused(report: dict) -> None:
