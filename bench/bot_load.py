@@ -9,24 +9,30 @@ question (the same questions, one at a time, no Telegram), their ratio, and the 
 Then capacity (--sweep): 1, 10 and 50 users asking back to back with no think time, the
 same questions each time: throughput and p50/p95/p99, and 50 users against 1.
 
-Everything runs in this one process (fake server, bot, users), as in the e2e tests. The
-per-user question limit is raised for the run: it guards against abuse, not capacity.
+The bot runs as deployed, `newsbot serve` in its own process, pointed at the fake server
+(which runs here with the simulated users); `--in-process` runs it in this process instead,
+as the e2e tests do. The per-user question limit is raised for the run: it guards against
+abuse, not capacity.
 Telegram's own flood limit (~30 messages/s per bot, PTB's AIORateLimiter) stays on.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import queue
 import random
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +49,7 @@ from tests.fakes.telegram_api import Call, FakeTelegram  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "bot_load.json"
 FIRST_USER = 900_000
+WARM_UP = 60  # questions a fresh bot answers before timing (model shapes, lazy loads)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -110,27 +117,76 @@ def simulate(
         time.sleep(rng.uniform(*think))
 
 
+@contextlib.contextmanager
+def serving(fake: ObservedTelegram, base: Settings, engine: Engine, tmp: Path, in_process: bool):
+    """The bot, polling the fake server: `newsbot serve` as its own process (as deployed, so
+    the fake server and the simulated users do not share its interpreter), or in this one."""
+    overrides = {
+        "feedback_db": Path(tmp) / "feedback.sqlite3",
+        "rate_limit_per_minute": 10_000,
+        "reload_check_seconds": 0,
+    }
+    if in_process:
+        settings = base.model_copy(
+            update={
+                "telegram_bot_token": SecretStr(fake.token),  # model_copy does not validate
+                "telegram_base_url": fake.base_url,
+                "telegram_base_file_url": fake.base_file_url,
+                **overrides,
+            }
+        )
+        bot = RunningBot(settings, engine).start()
+        try:
+            yield
+        finally:
+            bot.stop()
+        return
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "TELEGRAM_"))}
+    env |= {f"NEWSBOT_{k.upper()}": str(v) for k, v in overrides.items()}
+    env |= {
+        "NEWSBOT_INDEX_DIR": str(base.index_dir.resolve()),
+        "NEWSBOT_CORPUS_DIR": str(base.corpus_dir.resolve()),
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_BASE_URL": fake.base_url,
+        "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
+    }
+    script = Path(sys.executable).with_name("newsbot")
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "bot.cli"]
+    with (Path(tmp) / "serve.log").open("w") as log:
+        child = subprocess.Popen([*command, "serve"], cwd=tmp, env=env, stdout=log, stderr=log)
+        try:
+            fake.wait_for_call("getUpdates", timeout=120)  # polling: the bot is up
+            yield
+        finally:
+            child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
 def load_run(
     engine: Engine,
     base: Settings,
     per_user: list[list[str]],
     think: tuple[float, float],
     seed: int,
+    in_process: bool = False,
+    warm_up: Sequence[str] = (),
 ) -> dict[str, Any]:
     """One run: a bot over the fake server, one thread per user asking its questions in turn.
     Latencies (s), lost questions, duplicated replies, rejected calls, typing actions."""
-    with tempfile.TemporaryDirectory() as tmp, ObservedTelegram() as fake:
-        settings = base.model_copy(
-            update={
-                "telegram_bot_token": SecretStr(fake.token),  # model_copy does not validate
-                "telegram_base_url": fake.base_url,
-                "telegram_base_file_url": fake.base_file_url,
-                "feedback_db": Path(tmp) / "feedback.sqlite3",
-                "rate_limit_per_minute": 10_000,
-                "reload_check_seconds": 0,
-            }
-        )
-        bot = RunningBot(settings, engine).start()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        ObservedTelegram() as fake,
+        serving(fake, base, engine, Path(tmp), in_process),
+    ):
+        # A served bot has answered before: the first answers of a fresh process pay for model
+        # warm-up (torch prepares kernels per input length) and lazy loading, once, so one
+        # user asks questions of many lengths before timing.
+        warm = FIRST_USER - 1
+        fake.inbox[warm] = queue.Queue()
+        simulate(fake, warm, warm_up, (0.0, 0.0), [], [], random.Random(seed))
         users = [FIRST_USER + u for u in range(len(per_user))]
         for user in users:
             fake.inbox[user] = queue.Queue()
@@ -151,7 +207,6 @@ def load_run(
         elapsed = time.monotonic() - started
         fake.wait_for_updates_consumed(60)
         time.sleep(1.0)  # a late duplicate would show up now
-        bot.stop()
         expected = {u: len(qs) for u, qs in zip(users, per_user, strict=True)}
         return {
             "latencies": latencies,
@@ -175,7 +230,9 @@ def sweep(engine: Engine, base: Settings, pool: list[str], args: argparse.Namesp
     rows = []
     for users in args.sweep:
         per_user = [asked[u::users] for u in range(users)]
-        run = load_run(engine, base, per_user, (0.0, 0.0), args.seed)
+        run = load_run(
+            engine, base, per_user, (0.0, 0.0), args.seed, args.in_process, pool[-WARM_UP:]
+        )
         rows.append(
             {
                 "users": users,
@@ -216,6 +273,11 @@ def main() -> None:
         help="also: these numbers of users asking back to back (capacity); none to skip",
     )
     parser.add_argument("--sweep-questions", type=int, default=400)
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the bot in this process (as the e2e tests do), not as `newsbot serve`",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -233,7 +295,8 @@ def main() -> None:
     # The core's own cost on the same questions, before and after the run (the machine may
     # be shared; measuring twice shows how much it drifted).
     costs = core_cost(engine, asked, 200)
-    run = load_run(engine, base, per_user, tuple(args.think), args.seed)
+    warm_up = pool[-WARM_UP:]
+    run = load_run(engine, base, per_user, tuple(args.think), args.seed, args.in_process, warm_up)
     latencies, lost, elapsed = run["latencies"], run["lost"], run["elapsed"]
     duplicated, rejected, typing = run["duplicated"], run["rejected"], run["typing"]
     costs_after = core_cost(engine, asked[::-1], 200)
@@ -243,6 +306,7 @@ def main() -> None:
         "users": args.users,
         "questions": args.questions,
         "think_seconds": list(args.think),
+        "bot": "in this process" if args.in_process else "newsbot serve, its own process",
         "replies": len(latencies),
         "lost": len(lost),
         "duplicated": duplicated,

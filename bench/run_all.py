@@ -26,6 +26,7 @@ BENCHMARKS = [
     ("ask_cost.py", [], ["--questions", "300"]),
     ("encoders.py", [], []),
     ("answer_queue.py", [], ["--questions", "200"]),
+    ("ptb_floor.py", [], ["--messages", "100"]),
     ("bot_load.py", [], ["--questions", "300", "--sweep-questions", "200"]),
     ("scale.py", [], ["--sizes", "10000", "100000"]),
     ("history_effect.py", [], []),

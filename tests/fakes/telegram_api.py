@@ -367,6 +367,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a stuck handler must never keep the test process alive
     block_on_close = False  # stop() must not join handler threads (bounded shutdown)
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of new connections beyond it has
+    # its SYNs dropped and retried by the client a second (then three) later, which would
+    # show up as multi-second replies under load. Telegram accepts them.
+    request_queue_size = 128
 
     def __init__(self, fake: FakeTelegram) -> None:
         self.fake = fake
