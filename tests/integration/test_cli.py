@@ -7,6 +7,7 @@ the contract checks then read its output lines.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -237,3 +238,49 @@ def test_installed_newsbot_command_answers_in_json(built_index: Path, tmp_path: 
     assert_answer_shape(answer)
     assert answer["status"] == "answered"
     assert any("50,000" in p["text"] for p in answer["passages"])
+
+
+def _labelled_sample(directory: Path, count: int = 12) -> Path:
+    """Answerable labelled questions about the seed article (a gate needs something to lose)."""
+    items = [
+        line for line in DATA.joinpath("questions.jsonl").open() if '"answerable": true' in line
+    ]
+    sample = directory / "gate.jsonl"
+    sample.write_text("".join(items[:count]), encoding="utf-8")
+    return sample
+
+
+def test_index_build_eval_refuses_a_worse_index_and_keeps_serving_the_old_one(
+    served_index: Path, tmp_path: Path
+):
+    """Swapping the seed article for an unrelated one answers none of its questions: the
+    new build is evaluated aside and never published."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(DATA / "corpus_bad" / "good.md", corpus / "port-strike.md")
+    before = served_index.resolve()
+
+    result = newsbot(
+        "--index", str(served_index), "index", "build", "--eval", str(_labelled_sample(tmp_path)),
+        corpus=corpus,
+    )  # fmt: skip
+
+    assert result.exit_code == 1, result.output
+    assert "new index not published" in result.output and "< served" in result.output
+    assert served_index.resolve() == before
+    assert [p for p in served_index.with_name("index.builds").iterdir() if p != before] == []
+
+
+def test_index_build_eval_publishes_an_index_that_answers_as_well(
+    served_index: Path, tmp_path: Path
+):
+    before = served_index.resolve()
+
+    result = newsbot(
+        "--index", str(served_index), "index", "build", "--eval", str(_labelled_sample(tmp_path)),
+        "--min-recall-at-3", "0.8",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "eval of the new build" in result.output
+    assert served_index.resolve() != before
