@@ -232,12 +232,17 @@ def newsbot_command() -> list[str]:
 
 def run_child(args: Sequence[str], cwd: Path) -> dict[str, Any]:
     """Run `newsbot ARGS`; times of each stdout line from start, exit time, peak RSS (MiB)."""
+    return run_process([*newsbot_command(), *args], cwd)
+
+
+def run_process(command: Sequence[str], cwd: Path) -> dict[str, Any]:
+    """Run a command; times of each stdout line from start, exit time, peak RSS (MiB)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     env["PYTHONUNBUFFERED"] = "1"
     with (cwd / "stderr.txt").open("w") as err:
         started = time.perf_counter()
-        child = subprocess.Popen(  # noqa: S603 - our own console script
-            [*newsbot_command(), *args],
+        child = subprocess.Popen(  # noqa: S603 - our own console script and this file
+            list(command),
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -252,7 +257,7 @@ def run_child(args: Sequence[str], cwd: Path) -> dict[str, Any]:
         ended = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
-        raise SystemExit(f"newsbot {' '.join(args)} failed:\n{(cwd / 'stderr.txt').read_text()}")
+        raise SystemExit(f"{' '.join(command)} failed:\n{(cwd / 'stderr.txt').read_text()}")
     return {"arrivals": arrivals, "seconds": ended, "peak_rss_mib": usage.ru_maxrss / 1024}
 
 
@@ -325,6 +330,22 @@ def bench_answering(
         raise SystemExit(f"ask --jsonl printed {len(cli['arrivals'])} lines for {n} questions")
     # Lines come a batch at a time; from the first batch's arrival on, start-up is behind us.
     steady = (cli["arrivals"][-1] - cli["arrivals"][ASK_BATCH - 1]) / (n - ASK_BATCH)
+    # The floor the same way: a fresh process, timed the same (a new process pays for the
+    # model's first passes over each input length, whatever it runs).
+    say("the floor, as a process")
+    floor_child = run_process(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--floor-process",
+            str(asks),
+            str(index_dir),
+        ],
+        tmp,
+    )
+    floor_steady = (floor_child["arrivals"][-1] - floor_child["arrivals"][ASK_BATCH - 1]) / (
+        n - ASK_BATCH
+    )
 
     say(f"newsbot ask QUESTION, start to exit, x{args.repeats}")
     startups = [
@@ -344,6 +365,7 @@ def bench_answering(
         "texts_encoded_per_question": texts_per_question,
         "multilingual_questions": len(foreign.questions) if foreign else 0,
         "cli_jsonl_ms": steady * 1000,
+        "floor_process_ms": floor_steady * 1000,
         "single_questions": len(single_qs),
         "single_ms": per_q(single["answer"], len(single_qs)),
         "single_floor_ms": per_q(single["floor"], len(single_qs)),
@@ -421,7 +443,9 @@ def table(result: dict[str, Any]) -> str:
          f"{a['texts_encoded_per_question']:.2f} (the floor: 1, the question)"),
         ("  questions not in English", f"{a['multilingual_questions']} (e5 in both)"),
         ("newsbot ask --jsonl, steady",
-         f"{a['cli_jsonl_ms']:.2f} ms/question ({a['cli_jsonl_ms'] / floor:.2f}x floor)"),
+         f"{a['cli_jsonl_ms']:.2f} ms/question (a fresh process, from its first batch on)"),
+        ("  floor, as a process", f"{a['floor_process_ms']:.2f} ms/question (timed the same)"),
+        ("  ratio (target <= 1.5x)", f"{a['cli_jsonl_ms'] / a['floor_process_ms']:.2f}x"),
         ("answer, one at a time",
          f"{a['single_ms']:.2f} ms/question ({a['single_questions']} questions)"),
         ("  floor: encode 1 + FAISS", f"{a['single_floor_ms']:.2f} ms/question"),
@@ -448,7 +472,25 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(f"{k:<{width}}  {v}" if k else "" for k, v in rows)
 
 
+def floor_process(asks: Path, index_dir: Path) -> None:
+    """The floor as its own process: load the models, then encode + search every question of
+    `asks` in batches of ASK_BATCH (non-English ones with e5), a line out per question."""
+    questions = [json.loads(line)["question"] for line in asks.open(encoding="utf-8")]
+    model = SentenceTransformer(resolve_model(DEFAULT_MODEL), device="cpu")
+    store = faiss.read_index(str(index_dir / "passages.faiss"))
+    e5 = MultilingualEncoder()
+    served = frozenset(q for q in questions if language_of(q) != "en")
+    foreign = Floor(e5, faiss.read_index(str(index_dir / MULTILINGUAL_PASSAGES)), served)
+    for batch in batches(questions, ASK_BATCH):
+        floor_runner(model, store, batch, ASK_BATCH, foreign)()
+        sys.stdout.write("x\n" * len(batch))
+        sys.stdout.flush()
+
+
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--floor-process":
+        floor_process(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument(
