@@ -25,16 +25,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import percentile, question_pool  # noqa: E402
 from bot.batching import AnswerQueue  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "answer_queue.json"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
 async def run(
@@ -82,10 +78,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    pool = [
-        json.loads(line)["question"]
-        for line in (ROOT / "tests" / "data" / "questions.jsonl").open(encoding="utf-8")
-    ]
+    pool = question_pool()
     rng = random.Random(args.seed)
     questions = [pool[rng.randrange(len(pool))] for _ in range(args.questions)]
     engine = Engine(Settings())  # the configured index (make index) and model

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 import telegram  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
+from bench.common import percentile, question_pool  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.e2e.botrunner import RunningBot  # noqa: E402
@@ -50,11 +51,6 @@ from tests.fakes.telegram_api import Call, FakeTelegram  # noqa: E402
 RESULTS = ROOT / "bench" / "results" / "bot_load.json"
 FIRST_USER = 900_000
 WARM_UP = 60  # questions a fresh bot answers before timing (model shapes, lazy loads)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
 def cpu_model() -> str:
@@ -281,10 +277,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    pool = [
-        json.loads(line)["question"]
-        for line in (ROOT / "tests" / "data" / "questions.jsonl").open(encoding="utf-8")
-    ]
+    pool = question_pool()
     rng = random.Random(args.seed)
     base = Settings()  # the configured index (make index), model and answering settings
     engine = Engine(base)
