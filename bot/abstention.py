@@ -21,14 +21,7 @@ from index.search import Retrieval
 logger = logging.getLogger(__name__)
 
 CALIBRATION = Path(__file__).with_name("abstention.json")
-FEATURES = (
-    "dense",
-    "coverage",
-    "min_support",
-    "mean_support",
-    "type_missing",
-    "unknown_name",
-)
+FEATURES = ("dense", "coverage", "min_support", "mean_support", "type_missing", "unknown_name")
 
 _SMALL_TALK_PHRASES = (
     r"hi|hello|hey|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening|night|day)|"
@@ -74,7 +67,7 @@ class Abstainer:
     threshold: float = 0.5
     # Below this similarity nothing in the articles is even about the question's subject.
     min_dense: float = 0.0
-    # ...and below this one the nearest passage must share some of the question's words.
+    # ...below weak_dense, one covering less than weak_coverage of the question's words.
     weak_coverage: float = 0.0
     weak_dense: float = 0.0
     # ...and below this one, a passage holding none of the question's words at all.
