@@ -103,6 +103,10 @@ def simulate(
     rng: random.Random,
 ) -> None:
     inbox = fake.inbox[user]
+    # People do not all press "send" at the same instant: with a think time, each user starts
+    # somewhere in one think period (otherwise 50 first questions land together, and their
+    # replies leave in lockstep against Telegram's 30 messages/s, round after round).
+    time.sleep(rng.uniform(0, think[1]))
     for question in questions:
         sent = time.monotonic()
         fake.send_text(question, user_id=user)
