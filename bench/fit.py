@@ -35,8 +35,12 @@ from bot.answer import make_query  # noqa: E402
 from bot.evaluate import LabelledQuestion, load_questions  # noqa: E402
 from corpus.loader import corpus_hash, load_corpus  # noqa: E402
 from index.answerability import (  # noqa: E402
+    E5_EVIDENCE,
+    ENGLISH_MODEL,
     EVIDENCE,
+    OTHER_MODEL,
     Answerability,
+    Judge,
     raw_evidence,
     relative_evidence,
 )
@@ -51,6 +55,7 @@ from index.signals import PASSAGE_FEATURES, SENTENCE_FEATURES, Candidates  # noq
 
 L2 = 1.0  # ridge on the listwise weights (per 100 questions)
 ABSTAIN_C = 1.0  # inverse ridge of the logistic answerability model
+NEGATIVE_KINDS = ("off_topic",)
 MAX_WRONG_ABSTENTION = 0.04  # the threshold is the highest keeping held-out refusals of
 # answerable questions at or below this share (the product's bound is 0.05)
 
@@ -244,42 +249,62 @@ def _evidence(r: Record, ranker: Ranker, calibration) -> dict[str, float]:
     return relative_evidence(raw, calibration, english, lexical)
 
 
-def fit_answerability(
-    records: Sequence[Record], evidence: dict[int, dict[str, float]]
+def fit_judge(
+    records: Sequence[Record], evidence: dict[int, dict[str, float]], names: Sequence[str]
 ) -> tuple[LinearModel, float]:
+    """Logistic regression of "answerable" on the evidence `names`; the negatives are the
+    off-topic questions (on-topic unanswerable ones look like paraphrases to every signal
+    here, and teaching the model otherwise only makes it refuse paraphrases)."""
     from sklearn.linear_model import LogisticRegression
 
-    labels = np.array([r.item.answerable for r in records], dtype=int)
+    train = [r for r in records if r.item.answerable or r.item.kind in NEGATIVE_KINDS]
+    labels = np.array([r.item.answerable for r in train], dtype=int)
     impute = {}
-    for name in EVIDENCE:
-        values = [evidence[id(r)][name] for r in records if r.item.answerable]
-        finite = [v for v in values if not np.isnan(v)]
+    for name in names:
+        finite = [v for r in train if r.item.answerable and not np.isnan(v := evidence[id(r)][name])]
         impute[name] = float(np.mean(finite)) if finite else 0.0
-    x = np.array([[evidence[id(r)][n] for n in EVIDENCE] for r in records], dtype=np.float64)
-    for j, name in enumerate(EVIDENCE):
+    x = np.array([[evidence[id(r)][n] for n in names] for r in train], dtype=np.float64)
+    for j, name in enumerate(names):
         x[np.isnan(x[:, j]), j] = impute[name]
-    weights = _article_weights(records) * len(records)
+    weights = _article_weights(train) * len(train)
     model = LogisticRegression(C=ABSTAIN_C, max_iter=5000, class_weight="balanced")
     model.fit(x, labels, sample_weight=weights)
-    return LinearModel(EVIDENCE, model.coef_[0], impute), float(model.intercept_[0])
+    return LinearModel(tuple(names), model.coef_[0], impute), float(model.intercept_[0])
+
+
+def _english(r: Record) -> bool:
+    return r.language == ENGLISH
+
+
+JUDGES = {  # judge -> (the questions it judges, the evidence it reads, who it learns from)
+    ENGLISH_MODEL: (_english, EVIDENCE, _english),
+    OTHER_MODEL: (lambda r: not _english(r), E5_EVIDENCE, lambda r: True),
+}
 
 
 def answerability_held_out(records, evidence) -> dict[int, float]:
     confidences = {}
     for fold in sorted({r.fold for r in records}):
-        train = [r for r in records if r.fold != fold]
-        model, bias = fit_answerability(train, evidence)
-        judge = Answerability(model, bias, 0.5, {})
-        for r in records:
-            if r.fold == fold:
-                confidences[id(r)] = judge.confidence(evidence[id(r)])
+        for judged, names, learns in JUDGES.values():
+            train = [r for r in records if r.fold != fold and learns(r)]
+            model, bias = fit_judge(train, evidence, names)
+            judge = Judge(model, bias, 0.5)
+            for r in records:
+                if r.fold == fold and judged(r):
+                    confidences[id(r)] = judge.confidence(evidence[id(r)])
     return confidences
 
 
 def choose_threshold(records, confidences) -> float:
-    answerable = sorted(confidences[id(r)] for r in records if r.item.answerable)
-    allowed = int(MAX_WRONG_ABSTENTION * len(answerable))
-    return float(answerable[allowed]) if answerable else 0.5
+    """The highest threshold that keeps held-out refusals of answerable questions, and of
+    paraphrased ones alone, at or below MAX_WRONG_ABSTENTION."""
+    def allowed(group) -> float:
+        values = sorted(confidences[id(r)] for r in group)
+        return float(values[int(MAX_WRONG_ABSTENTION * len(values))]) if values else 1.0
+
+    answerable = [r for r in records if r.item.answerable]
+    paraphrased = [r for r in answerable if r.item.kind == "paraphrase"]
+    return min(allowed(answerable), allowed(paraphrased) if paraphrased else 1.0)
 
 
 def report(records, ranks, confidences, threshold) -> dict[str, dict[str, float]]:
@@ -293,7 +318,9 @@ def report(records, ranks, confidences, threshold) -> dict[str, dict[str, float]
         para = [r for r in answerable if r.item.kind == "paraphrase"]
 
         def declined(group):
-            return float(np.mean([confidences[id(r)] < threshold for r in group])) if group else float("nan")
+            if not group:
+                return float("nan")
+            return float(np.mean([confidences[id(r)] < threshold[id(r)] for r in group]))
 
         table[name] = {
             "questions": len(rs),
@@ -310,9 +337,9 @@ def report(records, ranks, confidences, threshold) -> dict[str, dict[str, float]
 def explain(records, ranks, confidences, threshold) -> None:
     for r in records:
         c = confidences[id(r)]
-        if r.item.answerable and c < threshold:
+        if r.item.answerable and c < threshold[id(r)]:
             why = "declined"
-        elif not r.item.answerable and c >= threshold:
+        elif not r.item.answerable and c >= threshold[id(r)]:
             why = "answered"
         elif r.item.answerable and (ranks[id(r)] or 99) > 1:
             why = f"rank {ranks[id(r)]}"
@@ -333,9 +360,13 @@ def main() -> None:
     records = collect(sets, encoders)
     ranks, evidence = held_out(records, encoders)
     confidences = answerability_held_out(records, evidence)
-    threshold = choose_threshold(records, confidences)
+    thresholds = {
+        name: choose_threshold([r for r in records if judged(r)], confidences)
+        for name, (judged, _, _) in JUDGES.items()
+    }
+    threshold = {id(r): thresholds[ENGLISH_MODEL if _english(r) else OTHER_MODEL] for r in records}
     table = report(records, ranks, confidences, threshold)
-    print(f"held out by article; threshold {threshold:.3f}")
+    print(f"held out by article; thresholds {thresholds}")
     for name, row in table.items():
         print(f"{name:10s} " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
     if args.explain:
@@ -350,14 +381,23 @@ def main() -> None:
         "questions": len(records),
         "method": "listwise softmax over candidates, articles weighted equally, L2 "
         f"{L2}; figures held out by article",
-        "held_out": {k: {m: round(v, 4) for m, v in row.items() if isinstance(v, float)} for k, row in table.items()},
+        "held_out": {
+            k: {m: round(v, 4) for m, v in row.items() if isinstance(v, float)}
+            for k, row in table.items()
+        },
     }
     ranker = fit_ranker(records)
     Ranker(ranker.passage, ranker.sentence, fitted).save()
-    model, bias = fit_answerability(records, evidence)
-    Answerability(model, bias, threshold, {**fitted, "method": "logistic regression over "
-        "corpus-relative signals, fitted on held-out evidence; threshold keeps held-out wrong "
-        f"abstention <= {MAX_WRONG_ABSTENTION}"}).save()
+    judges = {}
+    for name, (_, names, learns) in JUDGES.items():
+        model, bias = fit_judge([r for r in records if learns(r)], evidence, names)
+        judges[name] = Judge(model, bias, thresholds[name])
+    method = (
+        "logistic regression over corpus-relative signals (held-out evidence), answerable vs "
+        f"{', '.join(NEGATIVE_KINDS)}; thresholds keep held-out wrong abstention <= "
+        f"{MAX_WRONG_ABSTENTION}, overall and on paraphrases"
+    )
+    Answerability(judges, {**fitted, "method": method}).save()
     print("wrote index/data/ranker.json and index/data/answerability.json")
 
 

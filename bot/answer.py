@@ -19,7 +19,7 @@ import numpy as np
 from bot.contested import Contest, find_contests, with_other_side
 from bot.smalltalk import is_small_talk
 from index.answerability import Answerability
-from index.languages import detect_language, is_latin
+from index.languages import ENGLISH, detect_language, is_latin
 from index.lexical import key_terms, key_words
 from index.search import Hit, Retrieval, Retriever
 from index.signals import Query
@@ -118,7 +118,8 @@ class Answerer:
     def _decide(self, question: str, retrieval: Retrieval, language: str) -> Answer:
         ranking = tuple(retrieval.hits)
         confidence = 0.0 if math.isnan(retrieval.confidence) else retrieval.confidence
-        if not ranking or confidence < self.answerability.threshold:
+        threshold = self.answerability.threshold(language == ENGLISH)
+        if not ranking or confidence < threshold:
             # A question the encoders cannot read at all (no Latin letters, no e5 match).
             reason = Reason.NOT_COVERED
             if not ranking and not is_latin(question):

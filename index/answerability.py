@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from index.fields import FIELDS, STAND_IN
+from index.fields import FIELDS, MINILM
 from index.ranker import LinearModel
 from index.signals import Candidates
 
@@ -88,13 +88,13 @@ def relative_evidence(
 ) -> dict[str, float]:
     """Raw signals as distances from the corpus's baseline, in its standard deviations.
 
-    `english`: MiniLM read the question (else its signals stand in from e5's); `lexical`: the
-    corpus holds text in the question's language (else term signals are unknown, NaN).
+    `english`: MiniLM read the question (else its signals are unknown, NaN); `lexical`: the
+    corpus holds text in the question's language (else term signals are unknown too).
     """
     found = {}
     for f in FIELDS:
-        name = f.name if english or f.name not in STAND_IN else STAND_IN[f.name]
-        found[f.name] = calibration.baselines[name].relative(raw[name])
+        readable = english or f.encoder != MINILM
+        found[f.name] = calibration.baselines[f.name].relative(raw[f.name]) if readable else math.nan
     score_key = SCORE if english else SCORE_FOREIGN
     found[SCORE] = calibration.baselines[score_key].relative(raw[SCORE])
     for name in ("coverage", "unknown"):
@@ -103,35 +103,60 @@ def relative_evidence(
     return found
 
 
+ENGLISH_MODEL, OTHER_MODEL = "en", "other"  # questions MiniLM reads, and the rest (e5 only)
+E5_EVIDENCE = tuple(n for n in EVIDENCE if not n.startswith("minilm."))
+
+
 @dataclass(frozen=True)
-class Answerability:
-    """P(the best passage answers) = sigmoid(weights · evidence + bias)."""
+class Judge:
+    """P(the best passage answers) = sigmoid(weights · evidence + bias), and its threshold."""
 
     model: LinearModel
     bias: float
     threshold: float  # answer at or above this confidence
-    fitted: Mapping[str, Any]
 
     def confidence(self, evidence: Mapping[str, float]) -> float:
         columns = {k: np.array([v]) for k, v in evidence.items()}
         logit = float(self.model.score(columns)[0]) + self.bias
         return 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))
 
-    @classmethod
-    def load(cls, path: Path = WEIGHTS) -> Answerability:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            LinearModel.from_dict(data["model"]),
-            float(data["bias"]),
-            float(data["threshold"]),
-            data.get("fitted", {}),
-        )
-
-    def save(self, path: Path = WEIGHTS) -> None:
-        data = {
+    def to_dict(self) -> dict[str, Any]:
+        return {
             "model": self.model.to_dict(),
             "bias": round(self.bias, 6),
             "threshold": round(self.threshold, 6),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Judge:
+        return cls(LinearModel.from_dict(data["model"]), float(data["bias"]), float(data["threshold"]))
+
+
+@dataclass(frozen=True)
+class Answerability:
+    """One judge for English questions (all signals) and one for the others (e5's only)."""
+
+    judges: Mapping[str, Judge]
+    fitted: Mapping[str, Any]
+
+    def judge(self, english: bool) -> Judge:
+        return self.judges[ENGLISH_MODEL if english else OTHER_MODEL]
+
+    def confidence(self, evidence: Mapping[str, float], english: bool = True) -> float:
+        return self.judge(english).confidence(evidence)
+
+    def threshold(self, english: bool = True) -> float:
+        return self.judge(english).threshold
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> Answerability:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        judges = {name: Judge.from_dict(j) for name, j in data["judges"].items()}
+        return cls(judges, data.get("fitted", {}))
+
+    def save(self, path: Path = WEIGHTS) -> None:
+        data = {
+            "judges": {name: j.to_dict() for name, j in self.judges.items()},
             "fitted": dict(self.fitted),
         }
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

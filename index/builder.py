@@ -29,7 +29,14 @@ from index.fields import FIELDS, Encoder, Field, FieldStats, field_texts, stats_
 from index.lexical import LexicalIndex
 from index.ranker import fingerprint
 from index.passages import DEFAULT_MAX_CHARS, Passage, split_passages
-from index.search import CALIBRATION, LEXICAL, PASSAGES, SENTENCE_LEXICAL, SearchIndex
+from index.search import (
+    ARTICLE_LEXICAL,
+    CALIBRATION,
+    LEXICAL,
+    PASSAGES,
+    SENTENCE_LEXICAL,
+    SearchIndex,
+)
 from index.store import (
     MANIFEST,
     FaissStore,
@@ -209,6 +216,13 @@ def _write(
     LexicalIndex.build([t for t, _ in sentences], [lang for _, lang in sentences]).save(
         build / SENTENCE_LEXICAL
     )
+    articles: dict[str, list[Passage]] = {}
+    for passage in passages:
+        articles.setdefault(passage.article_id, []).append(passage)
+    LexicalIndex.build(
+        [" ".join([ps[0].title, *(p.text for p in ps)]) for ps in articles.values()],
+        [ps[0].language for ps in articles.values()],
+    ).save(build / ARTICLE_LEXICAL)
     return embedded, total
 
 

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 PASSAGES = "passages.jsonl"
 LEXICAL = "bm25"
 SENTENCE_LEXICAL = "bm25.sentences"
+ARTICLE_LEXICAL = "bm25.articles"
 CALIBRATION = "calibration.json"
 
 
@@ -106,6 +107,7 @@ class SearchIndex:
                 stats,
                 LexicalIndex.load(real / LEXICAL),
                 LexicalIndex.load(real / SENTENCE_LEXICAL),
+                LexicalIndex.load(real / ARTICLE_LEXICAL),
             )
             calibration_file = real / CALIBRATION
             calibration = (
@@ -183,7 +185,7 @@ class Retriever:
                 english = query.language == ENGLISH
                 lexical = query.language in self.index.languages
                 evidence = relative_evidence(raw, calibration, english, lexical)
-                confidence = self.answerability.confidence(evidence)
+                confidence = self.answerability.confidence(evidence, english)
         return Retrieval(query.text, hits, confidence, query.language, evidence)
 
     def _hit(self, candidates: Candidates, j: int, score: float) -> Hit:

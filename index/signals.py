@@ -11,6 +11,9 @@ fitted on some articles means the same on any other corpus:
   same share in the article's title (the same for every passage of one article);
 - type: +1 when the question asks for a kind of answer (a number, a date, a person, a
   place) and a sentence of the passage holds one, -1 when none does, 0 when it asks none;
+- article.lexical: BM25 of the passage's whole article, as a z-score over the articles;
+  article.dense: the best e5 passage z-score among the candidates of the same article
+  (which article a question is about, before which paragraph);
 - lede: 1 / paragraph number (news puts the main facts first).
 
 Pairs an encoder cannot read (MiniLM on a question or passage not in English, BM25 across
@@ -45,6 +48,8 @@ PASSAGE_FEATURES = (
     "bm25.sentence",
     "coverage",
     "title",
+    "article.lexical",
+    "article.dense",
     "type",
     "lede",
 )
@@ -87,8 +92,13 @@ class SignalSource:
         stats: Mapping[str, FieldStats],
         lexical: LexicalIndex,
         sentence_lexical: LexicalIndex,
+        article_lexical: LexicalIndex,
     ):
         self.passages = passages
+        self.article_lexical = article_lexical
+        articles = list(dict.fromkeys(p.article_id for p in passages))
+        number = {a: i for i, a in enumerate(articles)}
+        self.article_of = np.array([number[p.article_id] for p in passages], dtype=np.int64)
         self.stores = stores
         self.stats = stats
         self.lexical = lexical
@@ -108,6 +118,7 @@ class SignalSource:
         analysed = [self.lexical.correct(t) for t in analyse(query.text, language)]
         bm25 = self.lexical.scores(analysed)
         sentence_bm25 = self.sentence_lexical.scores(analysed)
+        article_bm25 = self.article_lexical.scores(analysed)
         rows = self._candidates(vectors, bm25, sentence_bm25)
         spans = [(self.first_sentence[r], self.first_sentence[r + 1]) for r in rows]
         sentence_rows = np.concatenate([np.arange(a, b) for a, b in spans]).astype(np.int64)
@@ -121,6 +132,7 @@ class SignalSource:
             z[f.name], raw[f.name] = (cos - mean[0]) / std[0], cos
         z["bm25.passage"] = _zscore(bm25, rows)
         z["bm25.sentence"] = _zscore(sentence_bm25, sentence_rows)
+        z["article.lexical"] = _zscore(article_bm25, self.article_of[rows])
         expected = expected_type(query.text)
         weights = {t: self.lexical.idf(t) for t in terms}
         total = sum(weights.values())
@@ -212,11 +224,18 @@ class SignalSource:
                 per_passage[name].append(float(np.max(values[name])))
             per_passage["coverage"].append(cover)
             per_passage["title"].append(title)
+            per_passage["article.lexical"].append(
+                z["article.lexical"][i] if same_language else z["e5.passage"][i]
+            )
             per_passage["type"].append(float(kinds.max()) if expected else 0.0)
             per_passage["lede"].append(1.0 / max(passage.paragraph, 1))
             for f in FIELDS:
                 r = raw[f.name]
                 raw_passage[f.name].append(float(r[i] if f.unit == "passage" else r[lo:hi].max()))
+        dense = np.asarray(per_passage["e5.passage"])
+        best = np.full(int(self.article_of.max()) + 1, -np.inf)
+        np.maximum.at(best, self.article_of[rows], dense)
+        per_passage["article.dense"] = best[self.article_of[rows]].tolist()
         return Candidates(
             rows=rows,
             features={n: np.asarray(v, dtype=np.float64) for n, v in per_passage.items()},
