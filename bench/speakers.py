@@ -17,7 +17,9 @@ number, so it does not depend on how index/sentences.py cuts a paragraph:
   overlaps (sentences as a reference splitter cuts them, which never splits after a quoted
   question like '"Why?" she asked'); over narration it is a wrong name.
 A name matches when equal to the label or one of its `also` names, ignoring case, quote marks,
-a leading article and the apostrophe's shape. A name made only of some of the label's words
+a leading article and the apostrophe's shape, or when it is the label with an owner before it
+("Acme's Ministry of Health" for "Ministry of Health") or more words around it (the label
+"пресс-служба губернатора" for "пресс-служба губернатора области"). A name made only of some of the label's words
 ("Pettit" for "Graham Pettit", "the ministry" for "Ministry of Health") is `partial`: neither
 correct nor counted as a wrong name.
 """
@@ -213,11 +215,16 @@ def _norm(name: str) -> str:
     return _ARTICLE.sub("", normalise_space(text))
 
 
+def _unpossessed(name: str) -> str:
+    """ "marenia's ministry of health" -> "ministry of health": the owner is not the name."""
+    return re.sub(r"^\S+'s? ", "", name)
+
+
 def judge(system: str, label: Label) -> str:
     """'correct', 'partial' or 'wrong' for a system name against a label."""
     mine = _norm(system)
     accepted = [_norm(n) for n in label.names]
-    if mine in accepted:
+    if mine in accepted or any(f" {a} " in f" {_unpossessed(mine)} " for a in accepted):
         return "correct"
     words = set(mine.split())
     if words and any(words < set(a.split()) for a in accepted):
