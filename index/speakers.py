@@ -90,12 +90,18 @@ class _Article:
         return any(bare(w).casefold() in v.DE_SUBJUNCTIVE for w in sentence.split())
 
     def _sentence(self, sentence: str, number: int) -> Speaker | None:
-        for cue in find_cues(sentence, self.language):
+        cues = find_cues(sentence, self.language)
+        for cue in cues:
             if cue.relative:
                 speaker = self._named_before(sentence[: cue.position], number)
                 if speaker is not None:
                     return speaker
                 continue
+            if cue.subject.kind == "pronoun":
+                if cue.subordinate:
+                    continue  # "when he responded": too loose to name anyone
+                named = [c for c in cues if c.position < cue.position and c.subject.kind != "pronoun"]
+                cue = named[0] if named else cue  # "Though X said ..., it added": it is X
             speaker = self._resolve(cue, number)
             if speaker is not None:
                 return speaker
@@ -122,6 +128,11 @@ class _Article:
         """A person a narrated sentence is about ("Roe visited the plant") is whom a "he
         said" in the next sentence most likely means."""
         subject = leading_subject(sentence, self.language)
+        opening = sentence.split(",")[0].split()[:8]
+        if subject is None and "and" in opening and self.language == "en":
+            # "Roe and the board have ...": a plural subject "they" may mean; no one name.
+            self.history.append(_Said(Speaker(""), "group", None, "pl"))
+            return
         if subject is not None and subject.kind in ("person", "name"):
             entity = self.registry.person(subject.name, number)
             if entity is not None:
@@ -172,10 +183,9 @@ class _Article:
     def _generic(self, subject: Subject, number: int) -> _Said | None:
         """ "the company" / "the analyst": someone the article has named."""
         head = subject.head or ""
-        people = self.registry.with_role(head, number)
-        if people:
-            latest = [p for p in people if p.first <= number] or people
-            return self._entity(max(latest, key=lambda p: p.first), subject)
+        holder = self.registry.role_holder(head, number)
+        if holder is not None:
+            return self._entity(holder, subject)
         entity = self.registry.generic(subject)
         if entity is not None:
             return self._entity(entity, subject)
@@ -194,6 +204,9 @@ class _Article:
             earlier = [s for s in self.history if s.head == head and s.kind == subject.kind]
             if earlier:
                 return earlier[-1]
+            holder = self.registry.role_holder(head or "", number)
+            if holder is not None and subject.kind == "unnamed":
+                return self._entity(holder, subject)  # "the analyst" the article named
         if number == 0 and subject.kind == "unnamed" and head:
             # A lead keeps the name for later ("a prosecutor told the jury"); the one person
             # the article gives that role is who it means.
@@ -209,13 +222,13 @@ class _Article:
         gender = pronoun.gender or cue.gender
         number = pronoun.number or cue.number
         for said in reversed(self.history):
-            if bare(said.speaker.name.split()[-1]) in cue.others:
+            if said.speaker.name and bare(said.speaker.name.split()[-1]) in cue.others:
                 continue
             entity = self.registry.entities.get(said.speaker.name)
             if entity is not None and entity.gender:
                 said = _Said(said.speaker, said.kind, entity.gender, said.number, said.head)
             if _agrees(said, gender, number):
-                return said.speaker
+                return said.speaker if said.speaker.name else None
         return None
 
 

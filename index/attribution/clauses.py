@@ -26,7 +26,7 @@ _SKIP_APPOSITIVE = re.compile(
 _TIME_TAIL = re.compile(
     r"(?:,?\s+(?:(?:on|last|this|late|early|earlier|later|next)\s+)?(?:"
     + "|".join(sorted(v.EN_TIME))
-    + r")\b[\w\s]{0,12}?)+$",
+    + r")\b(?:\s+(?:night|morning|evening|afternoon))?)+$",
     re.IGNORECASE,
 )
 _LEADING_OPENER = re.compile(
@@ -66,8 +66,15 @@ def subject_before(left: str, language: str) -> tuple[Subject | None, bool]:
     cut = max(text.rfind(c) for c in BOUNDARY)
     clause = text[cut + 1 :].strip()
     tokens = clause.split()
-    openers = [i for i, t in enumerate(tokens) if t.casefold() in v.EN_CLAUSE_OPENERS]
-    subordinate = False
+    openers = [
+        i
+        for i, t in enumerate(tokens)
+        if t.casefold() in v.EN_CLAUSE_OPENERS
+        and not (t.casefold() in ("and", "or") and 0 < i < len(tokens) - 1 and is_cap(tokens[i - 1]) and is_cap(tokens[i + 1]))
+    ]
+    # "..., when, in fact, he": a subordinator a comma or two back still rules the clause.
+    window = [bare(t).casefold() for t in text[: cut + 1].split()[-4:]]
+    subordinate = language == "en" and bool(set(window) & v.EN_SUBORDINATORS)
     if openers and language == "en":
         opener = tokens[openers[-1]].casefold()
         subordinate = opener in v.EN_SUBORDINATORS
@@ -86,7 +93,7 @@ def _plain_phrase(tokens: list[str], language: str) -> bool:
         banned = v.words("und ist sind war hat haben wird и был была было")
     for token in tokens:
         word = bare(token).casefold()
-        if word in banned or MASK in token:
+        if (word in banned and not is_cap(token)) or MASK in token:
             return False
     return True
 
@@ -94,7 +101,7 @@ def _plain_phrase(tokens: list[str], language: str) -> bool:
 def appositive_subject(body: str, language: str) -> Subject | None:
     """ "Jane Roe, the mayor, / Acme's chief, Jane Roe, / X, who chairs the board, / X, 52,":
     the subject among comma-separated parts before a verb, with its role."""
-    segments = [s.strip() for s in body.split(",")]
+    segments = [_after_quote(s.strip()) for s in body.split(",")]
     role = None
     for k in range(len(segments) - 1, -1, -1):
         segment = _trim_opener(segments[k]) if k == 0 else segments[k]
@@ -110,6 +117,12 @@ def appositive_subject(body: str, language: str) -> Subject | None:
             role = _trim_opener(segments[k - 1]) or role
         return with_role(found, role)
     return None
+
+
+def _after_quote(segment: str) -> str:
+    """ '“...” Jane Roe' -> 'Jane Roe': a quote before a comma part is not part of it."""
+    cut = max(segment.rfind(c) for c in "”“\"»«’" + MASK)
+    return segment[cut + 1 :].strip() if cut >= 0 else segment
 
 
 def _reads_as_role(segment: str, language: str) -> bool:

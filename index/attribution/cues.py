@@ -85,6 +85,8 @@ def _speech_use(sentence: str, tokens: list[re.Match[str]], i: int) -> bool:
     if before and before[-1] in _NOUN_USE:
         return False  # "a reported fee", "the claim"
     real = [w for w in before if not w.endswith("ly")]
+    if word.endswith("ing"):
+        return bool(real) and real[-1] in v.words("is are was were been")  # "are urging"
     if real and real[-1] in v.EN_PASSIVE:
         return False  # "is said to", "was accused"
     rest = sentence[tokens[i].end() :]
@@ -98,7 +100,7 @@ def _speech_use(sentence: str, tokens: list[re.Match[str]], i: int) -> bool:
         inverted = sentence[: tokens[i].start()].rstrip()[-1:] in ",”\"’" + MASK
         nxt = rest.split()[0].casefold().strip(",.") if rest.split() else ""
         return inverted or not nxt or rest.lstrip()[:1] in ",.:;“\"" or nxt in (
-            v.words("that on in to this last earlier later") | v.EN_TIME
+            v.words("that on in to for this last earlier later") | v.EN_TIME
         )
     return True
 
@@ -106,6 +108,8 @@ def _speech_use(sentence: str, tokens: list[re.Match[str]], i: int) -> bool:
 def _verb(sentence: str, tokens: list[re.Match[str]], i: int, language: str) -> list[Cue]:
     match = tokens[i]
     left, right = sentence[: match.start()], sentence[match.end() :]
+    if match.group().endswith("ing"):
+        left = re.sub(r"\s+(?:is|are|was|were|been)\s*$", "", left)
     if language == "en" and bare(match.group()).casefold() in v.EN_PHRASAL:
         right = right.split(None, 1)[1] if len(right.split()) > 1 else ""
     found, subordinate = subject_before(left, language)
@@ -151,7 +155,7 @@ def _leading(sentence: str, position: int, language: str) -> list[Cue]:
 
 def _evidential(sentence: str, start: int, position: int, language: str) -> list[Cue]:
     """ "according to X, the ..." / "..., according to data compiled by X"."""
-    rest = sentence[start:].strip()
+    rest = re.sub(r"\s+(['’]s)\b", r"\1", sentence[start:].strip())
     phrase = re.split(r"[,;:.!?—–(" + MASK + r"]\s|[;:!?—–(" + MASK + r"]|\.$", rest)[0]
     phrase = re.sub(r"\.$", "", phrase.strip())
     compiled = re.search(r"\b(?:compiled|collected|published|released|gathered) by\s+(.+)$", phrase)

@@ -68,7 +68,8 @@ def is_role(token: str, language: str) -> bool:
         return word in v.DE_ROLES
     if word in v.EN_ROLES or word.rstrip("s") in v.EN_ROLES or word in v.EN_TITLE_ABBREVIATIONS:
         return True
-    return word.endswith(v.EN_ROLE_SUFFIXES) and word not in v.EN_NOT_ROLE_IST and len(word) > 5
+    suffixed = word.endswith(v.EN_ROLE_SUFFIXES) and word not in v.EN_NOT_ROLE_IST
+    return suffixed and len(word) > 5 and token[:1].islower()  # "ecologist", not "Lindqvist"
 
 
 def is_org_word(token: str, language: str) -> bool:
@@ -108,11 +109,15 @@ def name_run(tokens: list[str], language: str) -> int:
     start = len(tokens)
     while start > 0:
         token = tokens[start - 1]
+        if start < len(tokens) and re.search(r"\w['’]s?$", token):
+            break  # "Acme's Jane Roe": the owner is not part of the name
         inner = plain(token) in _INNER and start < len(tokens) and start > 1
         if not (_is_name_token(token, language) or inner and is_cap(tokens[start - 2])):
             break
         start -= 1
-    while start < len(tokens) and plain(tokens[start]) in _PARTICLES | _INNER:
+    while start < len(tokens) and plain(tokens[start]) in _PARTICLES | _INNER and (
+        not is_cap(tokens[start]) or plain(tokens[start]) in _INNER
+    ):
         start += 1
     return start
 
@@ -120,6 +125,7 @@ def name_run(tokens: list[str], language: str) -> int:
 def parse(phrase: str, language: str = "en") -> Subject | None:
     """The source a whole phrase names, or None when it names none."""
     phrase = re.sub(r"\s*\([^)]*\)", "", phrase).strip(" ,;:—–-\"“”«»„")
+    phrase = re.sub(r"\s+(['’]s)\b", r"\1", phrase)  # "NPR ’s" as some copy spaces it
     phrase = re.sub(r"^(?:and|but|so|yet|und|aber|и|а|но)\s+", "", phrase, flags=re.I)
     if not phrase or len(phrase.split()) > 16:
         return None
@@ -159,15 +165,43 @@ def _person_with_complement(phrase: str, language: str) -> Subject | None:
     return replace(found, kind="person", role=role)
 
 
+def _modifiers_ok(tokens: list[str], language: str) -> bool:
+    """Words before a name or a head noun: articles, possessives, adjectives and roles, not
+    a verb, an adverb or a preposition ("surrounded the X on", "always stop by his")."""
+    if len(tokens) > 7:
+        return False
+    if language != "en":
+        return True
+    for token in tokens:
+        word = plain(token)
+        if is_role(word, language) or is_cap(token) or word in v.EN_DETERMINERS:
+            continue
+        verb = word.endswith(("ed", "ing")) and word not in _ADJECTIVE_FORMS
+        if word in _FUNCTION_WORDS or verb or (word.endswith("ly") and word not in ("only",)):
+            return False
+    return True
+
+
+_FUNCTION_WORDS = v.EN_AUX | v.EN_PASSIVE | v.EN_SPEECH | v.words(
+    "in on at to by with from into after before over under about during through without "
+    "he she it they we i you him them us his its their our my your and or but that which "
+    "who what when where if because than as"
+)
+_ADJECTIVE_FORMS = v.words(
+    "retired elected unnamed unidentified licensed qualified leading ruling governing "
+    "acting founding managing presiding visiting supervising striking"
+)
+
+
 def _named(before: list[str], run: list[str], language: str) -> Subject | None:
     """A phrase ending in a capitalised run: role words before it, the name in it."""
     words = [bare(t) for t in run]
-    if any(MASK in w for w in words):
+    if any(MASK in w for w in words) or not _modifiers_ok(before, language):
         return None
     lowered = [w.casefold() for w in words]
     titled = [i for i, w in enumerate(words) if is_role(w, language) or plain(w) in v.EN_HONORIFICS]
-    person_after_title = bool(titled) and not any(
-        is_org_word(w, language) for w in words[titled[-1] + 1 :]
+    person_after_title = bool(titled) and titled[-1] < len(words) - 1 and not any(
+        is_org_word(w, language) for w in words[max(titled[-1] + 1, len(words) - 2) :]
     )
     if not person_after_title and _is_org(words, before, language):
         return Subject("org", _org_text(before, run, language), number=None)
@@ -211,8 +245,8 @@ def _titled_of(before: list[str], words: list[str], cut: int, language: str) -> 
 def _is_org(words: list[str], before: list[str], language: str) -> bool:
     if any(is_org_word(w, language) for w in words) or "&" in "".join(words):
         return not any(is_role(w, language) for w in words[-2:])
-    if len(words) == 1 and re.fullmatch(r"[A-ZА-Я]{2,6}", words[0]):
-        return True  # an acronym: "CPUC", "EU"
+    if any(re.fullmatch(r"[A-ZА-Я]{2,6}", w) and w not in ("II", "III", "IV") for w in words):
+        return len(words) <= 3  # an acronym: "CPUC", "EU", "Chinese CDC"
     inner = [w for w in words[1:-1] if w.casefold() in _INNER]
     return bool(inner) or bool(before and before[-1] == "The" and len(words) > 1)
 
@@ -254,12 +288,19 @@ def _common(phrase: str, language: str) -> Subject | None:
     tokens = core.split()
     head = bare(tokens[-1]).casefold()
     first = tokens[0].casefold()
+    if first in ("his", "her", "its", "their", "our", "my", "your") or not _modifiers_ok(
+        tokens[:-1], language
+    ):
+        return None  # "his office": whose is not said here
     definite = first in ("the", "der", "die", "das") or bool(re.search(r"['’]s?$", tokens[0]))
     if language == "ru":
         return _common_ru(phrase, tokens)
     singular = head[:-1] if head.endswith("s") and not head.endswith("ss") else head
     if head in v.EN_DOCUMENTS or singular in v.EN_DOCUMENTS:
         return Subject("document", _lower_article(phrase), head=singular)
+    generic = [bare(t).casefold() for t in tokens if bare(t).casefold() in v.EN_GENERIC_ORGS]
+    if generic and not definite and len(tokens) == 2 and is_org_word(head, language):
+        return Subject("generic", _lower_article(phrase), head=generic[0])  # "company officials"
     if is_org_word(head, language):
         kind: Kind = "generic" if definite and len(tokens) <= 3 else "org"
         return Subject(kind, _lower_article(phrase), number=None, head=head)
@@ -267,6 +308,8 @@ def _common(phrase: str, language: str) -> Subject | None:
     if is_role(singular, language) or singular in v.EN_SOURCES or head in v.EN_SOURCES:
         if plural:
             return Subject("group", _lower_article(phrase), number="pl", head=singular)
+        if first not in v.EN_DETERMINERS and not definite:
+            return None  # a bare singular ("actor") names nobody
         kind = "generic" if definite and singular not in v.EN_SOURCES else "unnamed"
         gender = _gender_of_role(tokens, language)
         return Subject(kind, _lower_article(phrase), gender=gender, number="sg", head=singular)

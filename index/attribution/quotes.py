@@ -43,7 +43,8 @@ def find_quotes(text: str, language: str = "en") -> list[Quote]:
             i += 1
             continue
         two = text[i : i + 2]
-        if char == closer or (closer != '"' and (two in _CLOSE_ALSO[:2] or char == "”")):
+        mixed = language != "ru" and char in '"”' and closer in '"”“'  # “...", "...”
+        if char == closer or mixed or (closer != '"' and (two in _CLOSE_ALSO[:2] or char == "”")):
             width = 2 if two in _CLOSE_ALSO[:2] else 1
             spans.append((opened, i + width))
             opened = -1

@@ -52,8 +52,20 @@ class Registry:
             self._quoted_orgs(text, number)
         self._merge_prefixes()
         for entity in self.entities.values():
-            first = re.escape(entity.name.split()[0].rstrip(".")[:6])
-            entity.mentions = len(re.findall(rf"(?<!\w){first}", self._text))
+            entity.mentions = self._mentions(entity)
+
+    def _mentions(self, entity: Entity) -> int:
+        """The full name, its acronyms, and its first word standing alone ("Acme's")."""
+        if self.language == "ru":
+            stem = re.escape(entity.name.split()[0][:6])
+            return len(re.findall(rf"(?<!\w){stem}", self._text))
+        count = self._text.count(entity.name)
+        count += sum(self._text.count(a) for a, n in self.acronyms.items() if n == entity.name)
+        words = entity.name.split()
+        if len(words) > 1 and entity.kind == "org":
+            first = re.escape(words[0])
+            count += len(re.findall(rf"(?<!\w){first}(?!\w)(?!\s+[A-Z&])", self._text))
+        return count
 
     def _quoted_orgs(self, text: str, number: int) -> None:
         """Names in quotes after a type noun: компания «Альфа», Bürgerinitiative „Grün“."""
@@ -112,11 +124,17 @@ class Registry:
 
     def _note(self, tokens: list[str], i: int, end: int, number: int) -> None:
         run = [bare(t) for t in tokens[i:end]]
+        if "and" in run and not any(is_org_word(w, self.language) for w in run):
+            cut = i + run.index("and")  # "Jane Roe and John Doe": two people
+            self._note(tokens, i, cut, number)
+            self._note(tokens, cut + 1, end, number)
+            return
         if i == 0 or tokens[i - 1][-1:] in ".!?“\"«—":
             while run and self._common_word(run[0]):
                 run, i = run[1:], i + 1
         if not run:
             return
+        place = i > 0 and plain(tokens[i - 1]) in _PLACE_PREPOSITIONS
         roles: list[str] = []
         for token in reversed(tokens[max(0, i - 3) : i]):
             if not is_role(bare(token), self.language) or token[-1:] in ",;:":
@@ -125,13 +143,15 @@ class Registry:
         subject = parse(" ".join([*roles, *run]), self.language)
         if subject is None or subject.kind not in ("person", "org", "name"):
             return
-        after = " ".join(tokens[end:])
+        after = ("," if tokens[end - 1].endswith(",") else "") + " ".join(tokens[end:])
         possessor = bool(re.search(r"['’]s?$", tokens[end - 1])) and self._role_follows(after)
+        owned = not re.search(r"['’]s?$", tokens[end - 1]) and _members_follow(after)
         kind = subject.kind
-        if kind == "name" or (kind == "person" and not subject.role and possessor):
-            kind = "org" if possessor or self._described(after) else kind
-        if kind == "name":
-            return
+        if kind == "name" or (kind == "person" and not subject.role):
+            evidence = possessor or owned or self._described(after) or after.startswith("(")
+            kind = "org" if evidence else kind
+        if kind == "name" or (place and kind == "person" and not subject.role):
+            return  # "in Port Ellis": a place, not a person
         self._add(subject, kind, number, after)
         self._acronym(subject.name, after)
 
@@ -192,16 +212,18 @@ class Registry:
         """A surname (or given name, or misspelt surname) to the full name it stands for; a
         full name to itself; the most recently introduced of several."""
         people = [e for e in self.entities.values() if e.kind == "person"]
-        if name in self.entities:
-            return self.entities[name]
         if " " in name:
             longer = [e for e in people if e.name.casefold().endswith(" " + name.casefold())]
-            return longer[0] if len(longer) == 1 else None
+            if len(longer) == 1:
+                return longer[0]  # "Van Der Beek" is "James Van Der Beek"
+            return self.entities.get(name)
         for same in (self._same_last, self._same_first, self._typo):
             found = [e for e in people if same(e.name, name)]
             if found:
                 before = [e for e in found if e.first <= paragraph] or found
                 return max(before, key=lambda e: e.first)
+        if name in self.entities and self.entities[name].kind == "person":
+            return self.entities[name]
         return None
 
     def _same_last(self, full: str, name: str) -> bool:
@@ -245,8 +267,9 @@ class Registry:
         if len(described) == 1:
             return described[0]
         generic = v.RU_GENERIC_ORGS if self.language == "ru" else v.EN_GENERIC_ORGS
-        if subject.head in generic:
-            return self.main_org()
+        bare_noun = len(words - _MEMBERS) == 1 or self.language == "ru"
+        if subject.head in generic and bare_noun:
+            return self.main_org()  # "the company", not "Russia's foreign ministry"
         return None
 
     def main_org(self) -> Entity | None:
@@ -262,6 +285,17 @@ class Registry:
             return None
         return orgs[0]
 
+    def role_holder(self, head: str, paragraph: int) -> Entity | None:
+        """The person "the analyst" means: the latest introduced so far with that role, if
+        only one was introduced in that paragraph or before (else the only one at all)."""
+        people = self.with_role(head, paragraph)
+        so_far = [p for p in people if p.first <= paragraph]
+        if so_far:
+            latest = max(p.first for p in so_far)
+            last = [p for p in so_far if p.first == latest]
+            return last[0] if len(last) == 1 else None
+        return people[0] if len(people) == 1 else None
+
     def with_role(self, head: str, paragraph: int) -> list[Entity]:
         """People whose role names this noun ("the analyst", "the governor" for "Gov. X")."""
         found = []
@@ -271,6 +305,19 @@ class Registry:
             if entity.kind == "person" and head in words:
                 found.append(entity)
         return found
+
+
+_PLACE_PREPOSITIONS = v.words("in at from near across throughout outside inside into via")
+_MEMBERS = v.words(
+    "officials executives spokesperson spokesman spokeswoman employees workers management "
+    "staff shares stock customers shareholders executive officers lawyers"
+)
+
+
+def _members_follow(after: str) -> bool:
+    """ "Acme officials", "Acme shares": a name that people or shares belong to."""
+    words = after.split()
+    return bool(words) and bare(words[0]).casefold() in _MEMBERS
 
 
 def _appositive_head(after: str) -> str | None:

@@ -19,7 +19,7 @@ def _forms(text: str) -> frozenset[str]:
 # Verbs that report what someone said, in every form news prose uses them.
 EN_SPEECH = _forms(
     "say says said saying | tell tells told telling | add adds added adding | "
-    "state states stated | claim claims claimed claiming | deny denies denied denying | "
+    "stated | claim claims claimed claiming | deny denies denied denying | "
     "write writes wrote writing | warn warns warned warning | note notes noted noting | "
     "argue argues argued arguing | insist insists insisted insisting | ask asks asked | "
     "explain explains explained explaining | acknowledge acknowledges acknowledged | "
@@ -102,7 +102,8 @@ EN_ROLES = words(
     "sister brother widow student priest pastor bishop imam rabbi monk nun cardinal pope "
     "king queen prince princess monarch regent deputy negotiator mediator inspector "
     "coordinator administrator supervisor commissioner registrar ombudsman regulator "
-    "observer expert specialist insider deportee commenter"
+    "observer expert specialist insider deportee commenter settler protester demonstrator "
+    "voter fan supporter opponent bystander onlooker consumer shopper"
 )
 EN_ROLE_SUFFIXES = ("ologist", "ographer", "ician", "ist")
 EN_NOT_ROLE_IST = words("list mist fist twist wrist exist assist insist resist persist consist gist")
@@ -131,7 +132,7 @@ EN_ORGS = words(
     "utility regulator administration cabinet bureau center centre society fund exchange "
     "airline airport railway labs lab laboratory brands group holdings industries systems "
     "securities partners capital media records studios studio city county province state "
-    "district municipality directorate secretariat coalition alliance movement campaign "
+    "states nations district municipality directorate secretariat coalition alliance movement campaign "
     "network office legislature management staff prosecutors"
 )
 # Organisation nouns that refer back to a named one ("the company said" after "Acme Corp").
