@@ -177,6 +177,8 @@ class _Article:
     def _entity(self, entity: Entity, subject: Subject) -> _Said:
         if entity.kind == "org":
             return _Said(Speaker(entity.name, None, "organisation"), "org", "n", None, entity.head)
+        if subject.role and (not entity.role or len(entity.role.split()) == 1 < len(subject.role.split())):
+            entity.role = subject.role  # "the army chief" says more than "Gen."
         role = entity.role or subject.role
         return _Said(Speaker(entity.name, role, "person"), "person", entity.gender or subject.gender, "sg")
 
@@ -234,7 +236,7 @@ class _Article:
 
 def _agrees(said: _Said, gender: str | None, number: str | None) -> bool:
     if gender == "n":  # "it": an organisation
-        return said.kind == "org"
+        return said.kind in ("org", "name")
     if number == "pl":
         return said.kind in ("group", "org") or said.number == "pl"
     if said.kind not in ("person", "unnamed"):

@@ -131,7 +131,10 @@ def _reads_as_role(segment: str, language: str) -> bool:
     first = segment.split()[0]
     lead = plain(first)
     possessive = bool(re.search(r"['’]s?$", first))
-    return parse(segment, language) is None or not is_cap(first) or possessive or (
+    found = parse(segment, language)
+    if found is not None and found.kind == "person" and is_cap(found.name):
+        return False  # "Gen. Jane Roe": a title and a name
+    return found is None or not is_cap(first) or possessive or (
         lead in v.EN_DETERMINERS | v.words("another")
     ) or is_role(first, language)
 
@@ -157,7 +160,7 @@ def is_role_phrase(text: str, language: str) -> bool:
 def with_role(subject: Subject, role: str | None) -> Subject:
     if role is None or subject.kind not in ("person", "name", "org"):
         return subject
-    role = re.sub(r"^(?:the|a|an|another)\s+", "", role.strip(), flags=re.I)
+    role = role.strip()
     if subject.kind == "org":
         return replace(subject, head=bare(role.split()[-1]).casefold())
     return replace(subject, kind="person", role=subject.role or role)

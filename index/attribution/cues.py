@@ -132,7 +132,10 @@ def _clause_subject(tail: str, language: str) -> tuple[Subject | None, bool]:
     opener = re.match(r"^(?:\w+\s+)?(?:which|whom|who|where|when)\s+", clause, re.I)
     if opener is None:
         return None, False
-    found = leading_subject(clause[opener.end() :], language)
+    rest = clause[opener.end() :]
+    first = rest.split()[0] if rest.split() else ""
+    found = parse(first, language) if first.casefold() in v.EN_PRONOUNS else None
+    found = found or leading_subject(rest, language)
     return found, found is not None and found.kind == "pronoun"
 
 
@@ -169,6 +172,8 @@ def _evidential(sentence: str, start: int, position: int, language: str) -> list
             found = appositive  # "the band's label, Greyhound Records"
     if found is None or found.kind == "pronoun":
         return []
+    if found.kind == "document" and re.fullmatch(r"(?:a|an)\s+\w+", phrase.strip(), re.I):
+        return []  # "according to a report": which, the text does not say
     return [Cue(position, found)]
 
 

@@ -32,9 +32,9 @@ _POSSESSIVE = re.compile(r"\s?['’]s?$")
 _PARTICLES = v.words("de del der van von da di du la le bin ibn al el ter ten dos das")
 _INNER = v.words("of for and & de")  # inside an organisation's name: "Center for Disease Control"
 _COMPLEMENT = re.compile(
-    r"\s+(?:of|for|at|with|from|in|on|close to|familiar with|representing|working|"
-    r"von|vom|der|des|aus|bei)\s.*$"
+    r"\s+(?:of|for|at|with|from|in|on|close to|familiar with|representing|working)\s.*$"
 )
+_COMPLEMENT_DE = re.compile(r"\s+(?:von|vom|aus|bei)\s.*$")
 
 
 def is_cap(token: str) -> bool:
@@ -48,7 +48,7 @@ _ABBREVIATED = re.compile(
 
 
 def bare(token: str) -> str:
-    """A token without trailing punctuation or a possessive ("Kirby’s" -> "Kirby")."""
+    """A token without trailing punctuation or a possessive ("Roe’s" -> "Roe")."""
     token = token.strip(",;:!?()[]“”\"«»„")
     if not _ABBREVIATED.fullmatch(token):
         token = token.rstrip(".")
@@ -132,10 +132,13 @@ def parse(phrase: str, language: str = "en") -> Subject | None:
     if (found := _pronoun(phrase, language)) is not None:
         return Subject("pronoun", phrase, gender=found[0], number=found[1])
     tokens = phrase.split()
+    if language == "en" and _sentence_capital(tokens):
+        tokens[0] = tokens[0].lower()  # "Officials said": a common noun opening a sentence
+        phrase = " ".join(tokens)
     start = name_run(tokens, language)
     if start == len(tokens):
         return _common(phrase, language)
-    complement = _COMPLEMENT.search(phrase)
+    complement = _COMPLEMENT.search(phrase) if language != "de" else None
     if complement is not None and complement.start() > 0:
         head = phrase[: complement.start()].split()
         if name_run(head, language) == len(head) or all(
@@ -148,10 +151,17 @@ def parse(phrase: str, language: str = "en") -> Subject | None:
     return _named(tokens[:start], tokens[start:], language)
 
 
+def _sentence_capital(tokens: list[str]) -> bool:
+    first = plain(tokens[0])
+    vocabulary = v.EN_DETERMINERS | v.EN_SOURCES | v.EN_DOCUMENTS | v.EN_ORGS
+    common = first in vocabulary or first.rstrip("s") in vocabulary | v.EN_ROLES
+    return common and (len(tokens) == 1 or not is_cap(tokens[1]) or first in v.EN_DETERMINERS)
+
+
 def _person_with_complement(phrase: str, language: str) -> Subject | None:
     """ "Music critic Jane Roe of the Weekly Review", "Roe of the Times": a person and where
     they work; an organisation's own "of" ("Ministry of Health") is not cut."""
-    match = _COMPLEMENT.search(phrase)
+    match = (_COMPLEMENT_DE if language == "de" else _COMPLEMENT).search(phrase)
     if match is None or match.start() == 0:
         return None
     head = phrase[: match.start()].split()
@@ -248,11 +258,13 @@ def _is_org(words: list[str], before: list[str], language: str) -> bool:
     if any(re.fullmatch(r"[A-ZА-Я]{2,6}", w) and w not in ("II", "III", "IV") for w in words):
         return len(words) <= 3  # an acronym: "CPUC", "EU", "Chinese CDC"
     inner = [w for w in words[1:-1] if w.casefold() in _INNER]
-    return bool(inner) or bool(before and before[-1] == "The" and len(words) > 1)
+    return bool(inner) or bool(before and before[-1] in ("The", "the"))  # "the Kremlin"
 
 
 def _org_text(before: list[str], run: list[str], language: str) -> str:
     tokens = [t for t in before if is_cap(t) or t.casefold() in _INNER] + run
+    if before and before[-1] == "the" and language == "en":
+        tokens = ["the", *tokens]
     text = " ".join(tokens).strip(",;:")
     text = re.sub(r"^(?:The|the)\s+", "the " if language == "en" else "", text)
     if language == "de":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.attribution import morphology
 from index.attribution import vocabulary as v
@@ -59,9 +59,10 @@ class Registry:
         if self.language == "ru":
             stem = re.escape(entity.name.split()[0][:6])
             return len(re.findall(rf"(?<!\w){stem}", self._text))
-        count = self._text.count(entity.name)
+        name = re.sub(r"^the\s+", "", entity.name)
+        count = self._text.count(name)
         count += sum(self._text.count(a) for a, n in self.acronyms.items() if n == entity.name)
-        words = entity.name.split()
+        words = name.split()
         if len(words) > 1 and entity.kind == "org":
             first = re.escape(words[0])
             count += len(re.findall(rf"(?<!\w){first}(?!\w)(?!\s+[A-Z&])", self._text))
@@ -111,7 +112,8 @@ class Registry:
         end = i
         while end < len(tokens):
             token = tokens[end]
-            joins = plain(token) in ("of", "for", "&", "and") and end > i and end + 1 < len(tokens)
+            joins = plain(token) in _JOINERS and end > i and end + 1 < len(tokens)
+            joins = joins and (token.islower() or plain(token) in ("of", "for", "and"))
             if joins and name_run([tokens[end + 1]], self.language) == 0:
                 end += 1
                 continue
@@ -134,12 +136,17 @@ class Registry:
                 run, i = run[1:], i + 1
         if not run:
             return
+        dateline = end < len(tokens) and tokens[end].startswith("(")
+        if all(w.isupper() for w in run) and (len(run) > 1 or dateline):
+            return  # "SAN JOSE (Reuters) —": a dateline
         place = i > 0 and plain(tokens[i - 1]) in _PLACE_PREPOSITIONS
         roles: list[str] = []
-        for token in reversed(tokens[max(0, i - 3) : i]):
-            if not is_role(bare(token), self.language) or token[-1:] in ",;:":
+        for token in reversed(tokens[max(0, i - 4) : i]):
+            word = bare(token)
+            title = is_role(word, self.language) or (roles and (token.islower() or is_cap(word)))
+            if not title or token[-1:] in ",;:." or plain(token) in v.EN_STOP | v.DE_STOP:
                 break
-            roles.insert(0, bare(token))
+            roles.insert(0, word)  # "Acme spokesman Jane Roe", "chief financial officer"
         subject = parse(" ".join([*roles, *run]), self.language)
         if subject is None or subject.kind not in ("person", "org", "name"):
             return
@@ -147,11 +154,16 @@ class Registry:
         possessor = bool(re.search(r"['’]s?$", tokens[end - 1])) and self._role_follows(after)
         owned = not re.search(r"['’]s?$", tokens[end - 1]) and _members_follow(after)
         kind = subject.kind
+        appositive = _appositive(after, self.language)
+        if kind == "name" and appositive and is_role_phrase(appositive, self.language):
+            kind = "person" if not self._described(after) else "org"  # "Roe, a steward,"
         if kind == "name" or (kind == "person" and not subject.role):
             evidence = possessor or owned or self._described(after) or after.startswith("(")
             kind = "org" if evidence else kind
         if kind == "name" or (place and kind == "person" and not subject.role):
             return  # "in Port Ellis": a place, not a person
+        if kind == "org" and i > 0 and tokens[i - 1] in ("The", "the") and self.language == "en":
+            subject = replace(subject, name="the " + re.sub(r"^the\s+", "", subject.name))
         self._add(subject, kind, number, after)
         self._acronym(subject.name, after)
 
@@ -181,8 +193,10 @@ class Registry:
         name = subject.name
         if self.language == "ru" and kind == "person":
             name = morphology.nominative(name, name=True)
-        if kind == "person" and " " not in name:
-            return  # a lone surname is a reference, not an introduction
+        appositive = _appositive(after, self.language).rstrip(".")
+        described = bool(appositive) and is_role_phrase(appositive, self.language)
+        if kind == "person" and " " not in name and not described:
+            return  # a lone surname is a reference, not an introduction ("Roe, a steward," is)
         if kind == "person" and self.language == "de" and not subject.role:
             return  # every German noun is capitalised: a person has a role before the name
         entity = self.entities.setdefault(name, Entity(name, kind, number))
@@ -194,7 +208,7 @@ class Registry:
             if kind == "org":
                 entity.head = entity.head or _appositive_head(after)
             elif is_role_phrase(part, self.language):
-                role = role or re.sub(r"^(?:the|a|an)\s+", "", part)
+                role = role or part
         entity.role = entity.role or role
         entity.gender = entity.gender or subject.gender or self._name_gender(name)
 
@@ -217,8 +231,9 @@ class Registry:
             if len(longer) == 1:
                 return longer[0]  # "Van Der Beek" is "James Van Der Beek"
             return self.entities.get(name)
+        full = [e for e in people if " " in e.name]
         for same in (self._same_last, self._same_first, self._typo):
-            found = [e for e in people if same(e.name, name)]
+            found = [e for e in full if same(e.name, name)]
             if found:
                 before = [e for e in found if e.first <= paragraph] or found
                 return max(before, key=lambda e: e.first)
@@ -273,17 +288,17 @@ class Registry:
         return None
 
     def main_org(self) -> Entity | None:
-        """The organisation the article is about: the most mentioned, if clearly so."""
-        orgs = sorted(
-            (e for e in self.entities.values() if e.kind == "org"),
-            key=lambda e: e.mentions,
-            reverse=True,
-        )
-        if not orgs or orgs[0].mentions < 2:
+        """The organisation the article is about: the first one its lead (first two
+        paragraphs) names that the article mentions again."""
+        lead = [e for e in self.entities.values() if e.kind == "org" and e.first <= 1]
+        lead = [e for e in lead if e.mentions >= 2]
+        if not lead:
             return None
-        if len(orgs) > 1 and orgs[1].mentions == orgs[0].mentions:
-            return None
-        return orgs[0]
+        return min(lead, key=lambda e: (e.first, self._position(e.name)))
+
+    def _position(self, name: str) -> int:
+        at = self._text.find(re.sub(r"^the\s+", "", name))
+        return at if at >= 0 else len(self._text)
 
     def role_holder(self, head: str, paragraph: int) -> Entity | None:
         """The person "the analyst" means: the latest introduced so far with that role, if
@@ -300,18 +315,31 @@ class Registry:
         """People whose role names this noun ("the analyst", "the governor" for "Gov. X")."""
         found = []
         for entity in self.entities.values():
-            words = {bare(w).casefold().rstrip(".") for w in (entity.role or "").split()}
-            words |= {v.EN_TITLE_ABBREVIATIONS.get(w, w) for w in words}
-            if entity.kind == "person" and head in words:
-                found.append(entity)
+            words = {plain(w) for w in (entity.role or "").split()}
+            words = {v.EN_TITLE_ABBREVIATIONS.get(w, w) for w in words}
+            nouns = {w for w in words if is_role(w, self.language) and not is_org_word(w, self.language)}
+            if entity.kind == "person" and head in nouns:
+                found.append(entity)  # "ministry spokesman": a spokesman, not a ministry
         return found
 
 
+_JOINERS = v.words("of for & and von van der de da del la le bin al")
 _PLACE_PREPOSITIONS = v.words("in at from near across throughout outside inside into via")
 _MEMBERS = v.words(
     "officials executives spokesperson spokesman spokeswoman employees workers management "
     "staff shares stock customers shareholders executive officers lawyers"
 )
+
+
+def _appositive(after: str, language: str) -> str:
+    """The description after a name's comma ("a union steward", "PG&E's meteorologist",
+    "president of X"), or "" ("not the government" and "52" describe nobody)."""
+    if not after.startswith(","):
+        return ""
+    part = after[1:].split(",")[0].strip()
+    first = part.split()[0] if part.split() else ""
+    opens = plain(first) in ("a", "an", "the", "another") or bool(re.search(r"['’]s?$", first))
+    return part if opens or is_role(first, language) else ""
 
 
 def _members_follow(after: str) -> bool:
