@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 
 # A candidate end: terminal punctuation, any closing quotes/brackets, then whitespace.
-_TERMINATOR = re.compile(r"[.!?…]+[”\"’'»)\]]*(?=\s)")
-_OPENERS = "“\"‘'«(["
-_CLOSERS = "”\"’'»)]"
+_TERMINATOR = re.compile(r"[.!?…]+[”\"’'»“)\]]*(?=\s)")
+_OPENERS = "“\"‘'«„(["
+_CLOSERS = "”\"’'»“)]"
 _PROPER_START = re.compile(r"[\w’']+")
 _LAST_WORD = re.compile(r"\S*\Z")
 

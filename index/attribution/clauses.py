@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from index.attribution import morphology
 from index.attribution import vocabulary as v
 from index.attribution.phrases import Subject, bare, is_cap, is_org_word, is_role, parse, plain
 from index.attribution.quotes import MASK
@@ -91,6 +92,8 @@ def _plain_phrase(tokens: list[str], language: str) -> bool:
     banned = v.EN_SPEECH | v.EN_AUX | v.EN_PASSIVE
     if language != "en":
         banned = v.words("und ist sind war hat haben wird и был была было")
+    if language == "ru" and any(morphology.is_verb(bare(t).casefold()) for t in tokens):
+        return False  # "открыл завод" has its own verb
     for token in tokens:
         word = bare(token).casefold()
         if (word in banned and not is_cap(token)) or MASK in token:
@@ -160,7 +163,7 @@ def is_role_phrase(text: str, language: str) -> bool:
 def with_role(subject: Subject, role: str | None) -> Subject:
     if role is None or subject.kind not in ("person", "name", "org"):
         return subject
-    role = role.strip()
+    role = re.sub(r"^(The|A|An)\b", lambda m: m.group(1).lower(), role.strip())
     if subject.kind == "org":
         return replace(subject, head=bare(role.split()[-1]).casefold())
     return replace(subject, kind="person", role=subject.role or role)

@@ -225,7 +225,8 @@ def _german(sentence: str) -> list[Cue]:
     for i, match in enumerate(tokens):
         word = bare(match.group())
         low = word.casefold()
-        if low == "laut" and word == "laut" or low == "so" and sentence[: match.start()].rstrip().endswith(","):
+        after_comma = sentence[: match.start()].rstrip().endswith(",")
+        if low == "laut" and (word == "laut" or i == 0) or low == "so" and after_comma:
             cues += _evidential(sentence, match.end(), match.start(), "de")
         elif low == "nach" and i + 1 < len(tokens) and tokens[i + 1].group() == "Angaben":
             cues += _evidential(sentence, tokens[i + 1].end(), match.start(), "de")

@@ -28,6 +28,14 @@ def lemma(word: str) -> str:
 
 
 @lru_cache(maxsize=16384)
+def is_verb(word: str) -> bool:
+    if not _cyrillic(word):
+        return False
+    tag = _analyzer().parse(word)[0].tag
+    return any(pos in tag for pos in ("VERB", "INFN", "PRTS", "GRND"))
+
+
+@lru_cache(maxsize=16384)
 def is_person_name(word: str) -> bool:
     if not _cyrillic(word):
         return False

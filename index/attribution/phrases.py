@@ -257,7 +257,7 @@ def _is_org(words: list[str], before: list[str], language: str) -> bool:
         return not any(is_role(w, language) for w in words[-2:])
     if any(re.fullmatch(r"[A-ZА-Я]{2,6}", w) and w not in ("II", "III", "IV") for w in words):
         return len(words) <= 3  # an acronym: "CPUC", "EU", "Chinese CDC"
-    inner = [w for w in words[1:-1] if w.casefold() in _INNER]
+    inner = [w for w in words[1:-1] if w.casefold() in _INNER - {"and"}]
     return bool(inner) or bool(before and before[-1] in ("The", "the"))  # "the Kremlin"
 
 
@@ -329,6 +329,8 @@ def _common(phrase: str, language: str) -> Subject | None:
 
 
 def _common_ru(phrase: str, tokens: list[str]) -> Subject | None:
+    if any(morphology.is_verb(bare(t).casefold()) for t in tokens):
+        return None
     lemmas = [morphology.lemma(bare(t).casefold()) for t in tokens]
     if any(lem in v.RU_GENERIC_ORGS for lem in lemmas):
         head = next(lem for lem in lemmas if lem in v.RU_GENERIC_ORGS)

@@ -136,6 +136,8 @@ class Registry:
                 run, i = run[1:], i + 1
         if not run:
             return
+        if len(run) == 1 and is_org_word(run[0], self.language):
+            return  # "Ministry" or "Агрохолдинг" alone is a kind of organisation, not one
         dateline = end < len(tokens) and tokens[end].startswith("(")
         if all(w.isupper() for w in run) and (len(run) > 1 or dateline):
             return  # "SAN JOSE (Reuters) —": a dateline
@@ -151,7 +153,8 @@ class Registry:
         if subject is None or subject.kind not in ("person", "org", "name"):
             return
         after = ("," if tokens[end - 1].endswith(",") else "") + " ".join(tokens[end:])
-        possessor = bool(re.search(r"['’]s?$", tokens[end - 1])) and self._role_follows(after)
+        owner = bool(re.search(r"['’]s?$", tokens[end - 1]))
+        possessor = owner and (self._role_follows(after) or _members_follow(after))
         owned = not re.search(r"['’]s?$", tokens[end - 1]) and _members_follow(after)
         kind = subject.kind
         appositive = _appositive(after, self.language)
@@ -203,12 +206,11 @@ class Registry:
         if entity.kind == "person" and kind == "org":
             entity.kind = "org"
         role = subject.role
-        if after.startswith(","):
-            part = after[1:].split(",")[0].strip().rstrip(".")
-            if kind == "org":
-                entity.head = entity.head or _appositive_head(after)
-            elif is_role_phrase(part, self.language):
-                role = role or part
+        part = _appositive(after, self.language).rstrip(".")
+        if kind == "org":
+            entity.head = entity.head or _appositive_head(after)
+        elif part and is_role_phrase(part, self.language):
+            role = role or part
         entity.role = entity.role or role
         entity.gender = entity.gender or subject.gender or self._name_gender(name)
 
@@ -291,7 +293,7 @@ class Registry:
         """The organisation the article is about: the first one its lead (first two
         paragraphs) names that the article mentions again."""
         lead = [e for e in self.entities.values() if e.kind == "org" and e.first <= 1]
-        lead = [e for e in lead if e.mentions >= 2]
+        lead = [e for e in lead if e.mentions >= 2] if len(lead) > 1 else lead
         if not lead:
             return None
         return min(lead, key=lambda e: (e.first, self._position(e.name)))
@@ -327,7 +329,8 @@ _JOINERS = v.words("of for & and von van der de da del la le bin al")
 _PLACE_PREPOSITIONS = v.words("in at from near across throughout outside inside into via")
 _MEMBERS = v.words(
     "officials executives spokesperson spokesman spokeswoman employees workers management "
-    "staff shares stock customers shareholders executive officers lawyers"
+    "staff shares stock customers shareholders executive officers lawyers profit profits "
+    "revenue revenues sales earnings headquarters board subsidiary"
 )
 
 
