@@ -19,9 +19,9 @@ number, so it does not depend on how index/sentences.py cuts a paragraph:
 A name matches when equal to the label or one of its `also` names, ignoring case, quote marks,
 a leading article and the apostrophe's shape, or when it is the label with an owner before it
 ("Acme's Ministry of Health" for "Ministry of Health") or more words around it (the label
-"пресс-служба губернатора" for "пресс-служба губернатора области"). A name made only of some of the label's words
-("Pettit" for "Graham Pettit", "the ministry" for "Ministry of Health") is `partial`: neither
-correct nor counted as a wrong name.
+"пресс-служба губернатора" for "пресс-служба губернатора области"). A name made only of
+some of the label's words ("Pettit" for "Graham Pettit", "the ministry" for "Ministry of
+Health") is `partial`: neither correct nor counted as a wrong name.
 """
 
 from __future__ import annotations
@@ -175,8 +175,7 @@ def news_dev_set(root: Path = NEWS_DEV) -> list[LabelledArticle] | None:
     for path in sorted((root / "corpus").glob("*.md")):
         article = load_article(path)
         texts = tuple(p.text for p in article.paragraphs)
-        body = path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
-        blocks = [normalise_space(b) for b in re.split(r"\n\s*\n", body) if b.strip()]
+        blocks = news_dev_blocks(path)
         labels = []
         for row in groups.get(article.id, []):
             block = blocks[row["paragraph"]]
@@ -194,6 +193,12 @@ def news_dev_set(root: Path = NEWS_DEV) -> list[LabelledArticle] | None:
             )
         articles.append(LabelledArticle(article.id, article.language, texts, tuple(labels)))
     return articles
+
+
+def news_dev_blocks(path: Path) -> list[str]:
+    """The blocks of a news-dev article's body, as paragraphs.json lists them."""
+    body = path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    return [normalise_space(b) for b in re.split(r"\n\s*\n", body) if b.strip()]
 
 
 def labelled_sets() -> dict[str, list[LabelledArticle]]:
@@ -235,9 +240,12 @@ def judge(system: str, label: Label) -> str:
 # The reference splitter: a period, ? or ! (and closing quotes) before a capital starts a
 # sentence, except after an abbreviation or an initial, and never after a quoted question.
 _END = re.compile(r"[.!?…]+[”\"’'»)\]]*\s+(?=[“\"‘'«(\[]?[\w$£€])")
-_ABBREVIATIONS = set(
-    "mr mrs ms dr prof sen rep gov gen lt col maj capt sgt st jr sr inc co corp ltd no vs "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n a.m p.m".split()
+_ABBREVIATIONS = frozenset(
+    re.findall(
+        r"\S+",
+        "mr mrs ms dr prof sen rep gov gen lt col maj capt sgt st jr sr inc co corp ltd no vs "
+        "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n a.m p.m",
+    )
 )
 
 
@@ -248,9 +256,10 @@ def reference_sentences(text: str) -> list[tuple[int, int]]:
         word = before.group().rstrip(".").casefold() if before else ""
         quoted_question = re.match(r"[?!]+[”\"’']", match.group())
         nxt = text[match.end() :].lstrip("“\"‘'«([")
-        if word in _ABBREVIATIONS or len(word) == 1 or quoted_question or not nxt[:1].isupper():
-            if not (nxt[:1].isdigit() and not quoted_question and word not in _ABBREVIATIONS):
-                continue
+        abbreviated = word in _ABBREVIATIONS or len(word) == 1
+        number = nxt[:1].isdigit() and not quoted_question and word not in _ABBREVIATIONS
+        if (abbreviated or quoted_question or not nxt[:1].isupper()) and not number:
+            continue
         bounds.append(match.end())
     bounds.append(len(text))
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip()]
@@ -281,7 +290,9 @@ def score_article(article: LabelledArticle, attribute: Attribute) -> Score:
             if label.ambiguous:
                 continue
             score.labelled += 1
-            best = max(range(len(spans)), key=lambda i: _overlap(spans[i], (label.start, label.end)))
+            best = max(
+                range(len(spans)), key=lambda i: _overlap(spans[i], (label.start, label.end))
+            )
             said = names[best] if spans else None
             if said is not None and judge(said, label) == "correct":
                 score.found += 1
@@ -307,8 +318,7 @@ def score_article(article: LabelledArticle, attribute: Attribute) -> Score:
             if verdict != "correct":
                 given = judged[0].speaker if judged else "narration"
                 score.errors.append(
-                    f"{verdict:7} {where} {text[span[0] : span[1]][:50]!r}: "
-                    f"{name!r} for {given!r}"
+                    f"{verdict:7} {where} {text[span[0] : span[1]][:50]!r}: {name!r} for {given!r}"
                 )
     return score
 

@@ -261,6 +261,7 @@ def to_json(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> dict[str, A
                 "claimed_by": c.claim.passage.speaker.name if c.claim.passage.speaker else None,
                 "denied_by": c.denial.passage.speaker.name if c.denial.passage.speaker else None,
                 "subject": list(c.subject),
+                "what": c.what or None,  # a verbatim phrase of the disputed claim
             }
             for c in answer.contests
         ],

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.attribution import vocabulary as v
+from index.attribution.clauses import leading_subject
 from index.attribution.cues import Cue, find_cues
 from index.attribution.phrases import Subject, bare
-from index.attribution.clauses import leading_subject
 from index.attribution.quotes import Quote, find_quotes, mask
 from index.attribution.registry import Entity, Registry
 from index.sentences import split_sentences
@@ -100,7 +100,9 @@ class _Article:
             if cue.subject.kind == "pronoun":
                 if cue.subordinate:
                     continue  # "when he responded": too loose to name anyone
-                named = [c for c in cues if c.position < cue.position and c.subject.kind != "pronoun"]
+                named = [
+                    c for c in cues if c.position < cue.position and c.subject.kind != "pronoun"
+                ]
                 cue = named[0] if named else cue  # "Though X said ..., it added": it is X
             speaker = self._resolve(cue, number)
             if speaker is not None:
@@ -177,10 +179,14 @@ class _Article:
     def _entity(self, entity: Entity, subject: Subject) -> _Said:
         if entity.kind == "org":
             return _Said(Speaker(entity.name, None, "organisation"), "org", "n", None, entity.head)
-        if subject.role and (not entity.role or len(entity.role.split()) == 1 < len(subject.role.split())):
+        if subject.role and (
+            not entity.role or len(entity.role.split()) == 1 < len(subject.role.split())
+        ):
             entity.role = subject.role  # "the army chief" says more than "Gen."
         role = entity.role or subject.role
-        return _Said(Speaker(entity.name, role, "person"), "person", entity.gender or subject.gender, "sg")
+        return _Said(
+            Speaker(entity.name, role, "person"), "person", entity.gender or subject.gender, "sg"
+        )
 
     def _generic(self, subject: Subject, number: int) -> _Said | None:
         """ "the company" / "the analyst": someone the article has named."""

@@ -12,7 +12,7 @@ from index.attribution import vocabulary as v
 from index.attribution.phrases import Subject, bare, is_cap, is_org_word, is_role, parse, plain
 from index.attribution.quotes import MASK
 
-BOUNDARY = ",;:”“\"—–(«»„" + MASK
+BOUNDARY = ',;:”“"—–(«»„' + MASK
 _PREPOSITIONS = v.words(
     "in on at to during after before via while as when outside inside from into through "
     "over under about per with without despite amid since until after by"
@@ -37,9 +37,7 @@ _LEADING_OPENER = re.compile(
 
 
 def _stop(language: str) -> frozenset[str]:
-    return {"ru": v.RU_ADVERBS, "de": v.words("auch noch bereits schon")}.get(
-        language, v.EN_AUX
-    )
+    return {"ru": v.RU_ADVERBS, "de": v.words("auch noch bereits schon")}.get(language, v.EN_AUX)
 
 
 def trim_tail(text: str, language: str) -> str:
@@ -50,7 +48,9 @@ def trim_tail(text: str, language: str) -> str:
         text = _TIME_TAIL.sub("", text).rstrip()
         last = text.rsplit(None, 1)[-1] if text.split() else ""
         plain = bare(last).casefold()
-        if plain in _stop(language) or (language == "en" and plain.endswith("ly") and len(plain) > 4):
+        if plain in _stop(language) or (
+            language == "en" and plain.endswith("ly") and len(plain) > 4
+        ):
             text = text[: len(text) - len(last)].rstrip()
         if text == before:
             return text
@@ -71,7 +71,12 @@ def subject_before(left: str, language: str) -> tuple[Subject | None, bool]:
         i
         for i, t in enumerate(tokens)
         if t.casefold() in v.EN_CLAUSE_OPENERS
-        and not (t.casefold() in ("and", "or") and 0 < i < len(tokens) - 1 and is_cap(tokens[i - 1]) and is_cap(tokens[i + 1]))
+        and not (
+            t.casefold() in ("and", "or")
+            and 0 < i < len(tokens) - 1
+            and is_cap(tokens[i - 1])
+            and is_cap(tokens[i + 1])
+        )
     ]
     # "..., when, in fact, he": a subordinator a comma or two back still rules the clause.
     window = [bare(t).casefold() for t in text[: cut + 1].split()[-4:]]
@@ -123,8 +128,8 @@ def appositive_subject(body: str, language: str) -> Subject | None:
 
 
 def _after_quote(segment: str) -> str:
-    """ '“...” Jane Roe' -> 'Jane Roe': a quote before a comma part is not part of it."""
-    cut = max(segment.rfind(c) for c in "”“\"»«’" + MASK)
+    """'“...” Jane Roe' -> 'Jane Roe': a quote before a comma part is not part of it."""
+    cut = max(segment.rfind(c) for c in '”“"»«’' + MASK)
     return segment[cut + 1 :].strip() if cut >= 0 else segment
 
 
@@ -137,9 +142,13 @@ def _reads_as_role(segment: str, language: str) -> bool:
     found = parse(segment, language)
     if found is not None and found.kind == "person" and is_cap(found.name):
         return False  # "Gen. Jane Roe": a title and a name
-    return found is None or not is_cap(first) or possessive or (
-        lead in v.EN_DETERMINERS | v.words("another")
-    ) or is_role(first, language)
+    return (
+        found is None
+        or not is_cap(first)
+        or possessive
+        or (lead in v.EN_DETERMINERS | v.words("another"))
+        or is_role(first, language)
+    )
 
 
 def _trim_opener(segment: str) -> str:
@@ -170,7 +179,7 @@ def with_role(subject: Subject, role: str | None) -> Subject:
 
 
 def subject_after(right: str, language: str) -> Subject | None:
-    """ '... said Jane Roe, the mayor, in a statement' / 'reports Roe' / '— заявил глава
+    """'... said Jane Roe, the mayor, in a statement' / 'reports Roe' / '— заявил глава
     города Иван Петров' / ', sagte sie': the inverted subject and its role."""
     text = right.strip()
     cut = clause_end(text)
@@ -184,11 +193,13 @@ def subject_after(right: str, language: str) -> Subject | None:
     if tail.startswith(","):
         parts = [p.strip() for p in tail[1:].split(",")]
         role = next((p for p in parts[:2] if is_role_phrase(p, language)), None)
-        found = with_role(found, role.rstrip(".!?”\"") if role else None)
+        found = with_role(found, role.rstrip('.!?”"') if role else None)
     return found
 
 
-_ABBREVIATION = re.compile(r"(?:[A-Za-z]\.)+|(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Co|Inc|Corp|Ltd|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt)\.")
+_ABBREVIATION = re.compile(
+    r"(?:[A-Za-z]\.)+|(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Co|Inc|Corp|Ltd|Sen|Rep|Gov|Gen|Lt|Col|Capt|Sgt)\."
+)
 
 
 def clause_end(text: str) -> int:
@@ -196,7 +207,7 @@ def clause_end(text: str) -> int:
     for match in re.finditer(r"[,;:!?“\"«(—–" + MASK + r"]|\.(?=\s|$)", text):
         if match.group() == ".":
             word = re.search(r"\S+$", text[: match.end()])
-            if word and _ABBREVIATION.fullmatch(word.group().lstrip("(“\"")):
+            if word and _ABBREVIATION.fullmatch(word.group().lstrip('(“"')):
                 continue
         return match.start()
     return len(text)
@@ -209,14 +220,16 @@ def up_to_name_end(tokens: list[str], language: str) -> list[str]:
     for k, token in enumerate(tokens):
         word = bare(token)
         capital = is_cap(word) and word.casefold() not in v.EN_STOP | v.RU_STOP
-        joins = word.casefold() in ("of", "for", "and", "&") and k + 1 < len(tokens) and (
-            is_cap(tokens[k + 1]) and tokens[k + 1] not in ("The",)
+        joins = (
+            word.casefold() in ("of", "for", "and", "&")
+            and k + 1 < len(tokens)
+            and (is_cap(tokens[k + 1]) and tokens[k + 1] not in ("The",))
         )
         if seen_name and not capital and not joins:
             break
         if not seen_name and word.casefold() in _PREPOSITIONS and out:
             break
-        if not seen_name and language == "ru" and word.casefold() in ("во", "в", "на") :
+        if not seen_name and language == "ru" and word.casefold() in ("во", "в", "на"):
             out = []  # "заявил во вторник глава города X": a time before the subject
             continue
         out.append(token)

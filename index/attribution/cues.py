@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from index.attribution import vocabulary as v
 from index.attribution.clauses import (
-    appositive_subject,
     leading_subject,
     subject_after,
     subject_before,
@@ -22,8 +21,10 @@ from index.attribution.quotes import MASK
 
 _WORD = re.compile(r"\S+")
 _NOUN_USE = v.words("a an the his her its their our my your this that these those")
-_PARTICIPLES = v.words("saying telling noting adding warning arguing insisting claiming "
-                       "calling describing explaining stressing urging")
+_PARTICIPLES = v.words(
+    "saying telling noting adding warning arguing insisting claiming "
+    "calling describing explaining stressing urging"
+)
 _RU_ENDING = re.compile(r"(?:л|ла|ло|ли|ет|ют|ит|ят|ает|яет|ется|ются|г|гла|гли)$")
 
 
@@ -64,9 +65,11 @@ def _english(sentence: str) -> list[Cue]:
             cues += _evidential(sentence, match.end(), match.start(), "en")
         elif word in _PARTICIPLES and sentence[: match.start()].rstrip().endswith(","):
             cues += _leading(sentence, match.start(), "en")
-        elif word == "issued" and nxt in ("a", "an") and "statement" in sentence[match.end() :][:20]:
-            cues += _verb(sentence, tokens, i, "en")
-        elif word in v.EN_SPEECH and match.group()[0].islower() and _speech_use(sentence, tokens, i):
+        elif (
+            word == "issued" and nxt in ("a", "an") and "statement" in sentence[match.end() :][:20]
+        ) or (
+            word in v.EN_SPEECH and match.group()[0].islower() and _speech_use(sentence, tokens, i)
+        ):
             cues += _verb(sentence, tokens, i, "en")
     return cues
 
@@ -97,10 +100,13 @@ def _speech_use(sentence: str, tokens: list[re.Match[str]], i: int) -> bool:
         wanted = v.EN_NEEDS[word].split()
         return bool(set(clause.casefold().split()) & set(wanted)) or MASK in clause
     if word in v.EN_OBJECT_SHY:
-        inverted = sentence[: tokens[i].start()].rstrip()[-1:] in ",”\"’" + MASK
+        inverted = sentence[: tokens[i].start()].rstrip()[-1:] in ',”"’' + MASK
         nxt = rest.split()[0].casefold().strip(",.") if rest.split() else ""
-        return inverted or not nxt or rest.lstrip()[:1] in ",.:;“\"" or nxt in (
-            v.words("that on in to for this last earlier later") | v.EN_TIME
+        return (
+            inverted
+            or not nxt
+            or rest.lstrip()[:1] in ',.:;“"'
+            or nxt in (v.words("that on in to for this last earlier later") | v.EN_TIME)
         )
     return True
 
@@ -118,7 +124,7 @@ def _verb(sentence: str, tokens: list[re.Match[str]], i: int, language: str) -> 
     if found is None and _coordinated(tail, language):
         found, relative = _clause_subject(tail, language)
         found = found or leading_subject(sentence, language)
-    if found is None and (not tail or tail[-1] in ",”\"’—–:" + MASK):
+    if found is None and (not tail or tail[-1] in ',”"’—–:' + MASK):
         found = subject_after(right, language)
     if found is None:
         return []
@@ -180,7 +186,9 @@ def _evidential(sentence: str, start: int, position: int, language: str) -> list
 def _cut_time(phrase: str) -> str:
     """ "a study published on Wednesday in the journal X" -> "a study"."""
     phrase = re.sub(r"\s+(?:published|released|issued|seen|obtained|filed)\b.*$", "", phrase)
-    return re.sub(r"\s+(?:on|last|this)\s+(?:" + "|".join(v.EN_TIME) + r")\b.*$", "", phrase, flags=re.I)
+    return re.sub(
+        r"\s+(?:on|last|this)\s+(?:" + "|".join(v.EN_TIME) + r")\b.*$", "", phrase, flags=re.I
+    )
 
 
 def _russian(sentence: str) -> list[Cue]:

@@ -49,7 +49,7 @@ _ABBREVIATED = re.compile(
 
 def bare(token: str) -> str:
     """A token without trailing punctuation or a possessive ("Roe’s" -> "Roe")."""
-    token = token.strip(",;:!?()[]“”\"«»„")
+    token = token.strip(',;:!?()[]“”"«»„')
     if not _ABBREVIATED.fullmatch(token):
         token = token.rstrip(".")
     return _POSSESSIVE.sub("", token) if re.search(r"\w['’]s?$", token) else token
@@ -115,8 +115,10 @@ def name_run(tokens: list[str], language: str) -> int:
         if not (_is_name_token(token, language) or inner and is_cap(tokens[start - 2])):
             break
         start -= 1
-    while start < len(tokens) and plain(tokens[start]) in _PARTICLES | _INNER and (
-        not is_cap(tokens[start]) or plain(tokens[start]) in _INNER
+    while (
+        start < len(tokens)
+        and plain(tokens[start]) in _PARTICLES | _INNER
+        and (not is_cap(tokens[start]) or plain(tokens[start]) in _INNER)
     ):
         start += 1
     return start
@@ -124,7 +126,7 @@ def name_run(tokens: list[str], language: str) -> int:
 
 def parse(phrase: str, language: str = "en") -> Subject | None:
     """The source a whole phrase names, or None when it names none."""
-    phrase = re.sub(r"\s*\([^)]*\)", "", phrase).strip(" ,;:—–-\"“”«»„")
+    phrase = re.sub(r"\s*\([^)]*\)", "", phrase).strip(' ,;:—–-"“”«»„')
     phrase = re.sub(r"\s+(['’]s)\b", r"\1", phrase)  # "NPR ’s" as some copy spaces it
     phrase = re.sub(r"^(?:and|but|so|yet|und|aber|и|а|но)\s+", "", phrase, flags=re.I)
     if not phrase or len(phrase.split()) > 16:
@@ -192,10 +194,15 @@ def _modifiers_ok(tokens: list[str], language: str) -> bool:
     return True
 
 
-_FUNCTION_WORDS = v.EN_AUX | v.EN_PASSIVE | v.EN_SPEECH | v.words(
-    "in on at to by with from into after before over under about during through without "
-    "he she it they we i you him them us his its their our my your and or but that which "
-    "who what when where if because than as"
+_FUNCTION_WORDS = (
+    v.EN_AUX
+    | v.EN_PASSIVE
+    | v.EN_SPEECH
+    | v.words(
+        "in on at to by with from into after before over under about during through without "
+        "he she it they we i you him them us his its their our my your and or but that which "
+        "who what when where if because than as"
+    )
 )
 _ADJECTIVE_FORMS = v.words(
     "retired elected unnamed unidentified licensed qualified leading ruling governing "
@@ -210,8 +217,10 @@ def _named(before: list[str], run: list[str], language: str) -> Subject | None:
         return None
     lowered = [w.casefold() for w in words]
     titled = [i for i, w in enumerate(words) if is_role(w, language) or plain(w) in v.EN_HONORIFICS]
-    person_after_title = bool(titled) and titled[-1] < len(words) - 1 and not any(
-        is_org_word(w, language) for w in words[max(titled[-1] + 1, len(words) - 2) :]
+    person_after_title = (
+        bool(titled)
+        and titled[-1] < len(words) - 1
+        and not any(is_org_word(w, language) for w in words[max(titled[-1] + 1, len(words) - 2) :])
     )
     if not person_after_title and _is_org(words, before, language):
         return Subject("org", _org_text(before, run, language), number=None)
@@ -246,7 +255,7 @@ def _titled_of(before: list[str], words: list[str], cut: int, language: str) -> 
     rest = words[cut:]
     if len(rest) >= 4:  # "of State Jane Roe"
         name = rest[-2:]
-        role = " ".join([*before, *words[: cut], *rest[:-2]])
+        role = " ".join([*before, *words[:cut], *rest[:-2]])
         return Subject("person", " ".join(name), _role_text(role.split(), language), None, "sg")
     text = " ".join([*before, *words])
     return Subject("unnamed", _lower_article(text), head=words[cut - 1].casefold())

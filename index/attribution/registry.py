@@ -72,9 +72,10 @@ class Registry:
         """Names in quotes after a type noun: компания «Альфа», Bürgerinitiative „Grün“."""
         for match in re.finditer(r"([\w-]+)\s+[«„“\"]([^»“”\"]{2,40})[»“”\"]", text):
             noun = match.group(1)
-            if self.language == "en" or not (is_org_word(noun, self.language) or (
-                morphology.lemma(noun.casefold()) in v.RU_GENERIC_ORGS
-            )):
+            if self.language == "en" or not (
+                is_org_word(noun, self.language)
+                or (morphology.lemma(noun.casefold()) in v.RU_GENERIC_ORGS)
+            ):
                 continue
             name = match.group(2)
             if self.language == "ru":
@@ -86,7 +87,8 @@ class Registry:
         the longer name is kept, as an organisation."""
         for short in [e for e in self.entities.values() if " " not in e.name and e.kind == "org"]:
             longer = [
-                e for e in self.entities.values()
+                e
+                for e in self.entities.values()
                 if e is not short and e.name.split()[0] == short.name
             ]
             if len(longer) == 1:
@@ -131,7 +133,7 @@ class Registry:
             self._note(tokens, i, cut, number)
             self._note(tokens, cut + 1, end, number)
             return
-        if i == 0 or tokens[i - 1][-1:] in ".!?“\"«—":
+        if i == 0 or tokens[i - 1][-1:] in '.!?“"«—':
             while run and self._common_word(run[0]):
                 run, i = run[1:], i + 1
         if not run:
@@ -277,7 +279,9 @@ class Registry:
         words = {w for w in subject.name.casefold().split() if w not in ("the", "a", "an")}
         words = {morphology.lemma(w) for w in words} if self.language == "ru" else words
         orgs = [e for e in self.entities.values() if e.kind == "org"]
-        named = [e for e in orgs if words <= {morphology.lemma(w) for w in e.name.casefold().split()}]
+        named = [
+            e for e in orgs if words <= {morphology.lemma(w) for w in e.name.casefold().split()}
+        ]
         if len(named) == 1:
             return named[0]
         described = [e for e in orgs if e.head and e.head == subject.head]
@@ -319,7 +323,9 @@ class Registry:
         for entity in self.entities.values():
             words = {plain(w) for w in (entity.role or "").split()}
             words = {v.EN_TITLE_ABBREVIATIONS.get(w, w) for w in words}
-            nouns = {w for w in words if is_role(w, self.language) and not is_org_word(w, self.language)}
+            nouns = {
+                w for w in words if is_role(w, self.language) and not is_org_word(w, self.language)
+            }
             if entity.kind == "person" and head in nouns:
                 found.append(entity)  # "ministry spokesman": a spokesman, not a ministry
         return found

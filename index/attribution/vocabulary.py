@@ -46,8 +46,15 @@ EN_SPEECH = _forms(
 EN_PHRASAL = {"point": "out", "points": "out", "pointed": "out", "chimed": "in", "weighed": "in"}
 # Verbs that report speech only with a quote or a "for"/"as" after them, since they also
 # name other acts: "called for talks" / "called it “a smear”", not "called off"; "described as".
-EN_NEEDS = {"call": "for on", "calls": "for on", "called": "for on", "described": "as",
-            "describes": "as", "describe": "as", "spoke": "of about to before with"}
+EN_NEEDS = {
+    "call": "for on",
+    "calls": "for on",
+    "called": "for on",
+    "described": "as",
+    "describes": "as",
+    "describe": "as",
+    "spoke": "of about to before with",
+}
 # Verbs that are speech with a clause or nothing after them, but not with an object:
 # "added that ..." / "..., he added." but "added the third"; "reported on Monday that" but
 # "reported $2.53 in earnings".
@@ -66,10 +73,23 @@ EN_PRONOUNS = {"he": ("m", "sg"), "she": ("f", "sg"), "they": (None, "pl"), "it"
 EN_HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "dr": None, "prof": None}
 # Title abbreviations and the role noun each stands for ("the governor" is "Gov. X").
 EN_TITLE_ABBREVIATIONS = {
-    "gov": "governor", "sen": "senator", "rep": "representative", "gen": "general",
-    "lt": "lieutenant", "col": "colonel", "maj": "major", "capt": "captain", "sgt": "sergeant",
-    "adm": "admiral", "cmdr": "commander", "supt": "superintendent", "insp": "inspector",
-    "det": "detective", "rev": "reverend", "pres": "president", "amb": "ambassador",
+    "gov": "governor",
+    "sen": "senator",
+    "rep": "representative",
+    "gen": "general",
+    "lt": "lieutenant",
+    "col": "colonel",
+    "maj": "major",
+    "capt": "captain",
+    "sgt": "sergeant",
+    "adm": "admiral",
+    "cmdr": "commander",
+    "supt": "superintendent",
+    "insp": "inspector",
+    "det": "detective",
+    "rev": "reverend",
+    "pres": "president",
+    "amb": "ambassador",
 }
 # Role nouns: the jobs and positions news prose names its sources by.
 EN_ROLES = words(
@@ -106,7 +126,9 @@ EN_ROLES = words(
     "voter fan supporter opponent bystander onlooker consumer shopper"
 )
 EN_ROLE_SUFFIXES = ("ologist", "ographer", "ician", "ist")
-EN_NOT_ROLE_IST = words("list mist fist twist wrist exist assist insist resist persist consist gist")
+EN_NOT_ROLE_IST = words(
+    "list mist fist twist wrist exist assist insist resist persist consist gist"
+)
 # Nouns of unnamed sources that stay unnamed ("a senior official said"): a role noun in
 # the plural also does ("analysts say", "teachers chanted").
 EN_SOURCES = words(
@@ -132,8 +154,8 @@ EN_ORGS = words(
     "utility regulator administration cabinet bureau center centre society fund exchange "
     "airline airport railway labs lab laboratory brands group holdings industries systems "
     "securities partners capital media records studios studio city county province state "
-    "states nations district municipality directorate secretariat coalition alliance movement campaign "
-    "network office legislature management staff prosecutors"
+    "states nations district municipality directorate secretariat coalition alliance "
+    "movement campaign network office legislature management staff prosecutors"
 )
 # Organisation nouns that refer back to a named one ("the company said" after "Acme Corp").
 EN_GENERIC_ORGS = words(
@@ -150,38 +172,115 @@ EN_TIME = words(
     "may june july august september october november december"
 )
 # Words that open sentences or name days, never names.
-EN_STOP = EN_DETERMINERS | EN_TIME | words(
-    "this that these those it he she they we i you his her its their our my your there "
-    "here but and or so yet if when while as in on at by for from with after before since "
-    "last next then however still also meanwhile later earlier now asked under despite "
-    "although though even instead indeed thus yes no not nor what who why how where which"
+EN_STOP = (
+    EN_DETERMINERS
+    | EN_TIME
+    | words(
+        "this that these those it he she they we i you his her its their our my your there "
+        "here but and or so yet if when while as in on at by for from with after before since "
+        "last next then however still also meanwhile later earlier now asked under despite "
+        "although though even instead indeed thus yes no not nor what who why how where which"
+    )
 )
-EN_MALE = words("mr spokesman chairman businessman congressman councilman father son husband "
-                "brother actor king prince boy man uncle grandfather nephew")
-EN_FEMALE = words("mrs ms miss spokeswoman chairwoman businesswoman congresswoman councilwoman "
-                  "mother daughter wife sister actress queen princess girl woman aunt "
-                  "grandmother niece widow")
+EN_MALE = words(
+    "mr spokesman chairman businessman congressman councilman father son husband "
+    "brother actor king prince boy man uncle grandfather nephew"
+)
+EN_FEMALE = words(
+    "mrs ms miss spokeswoman chairwoman businesswoman congresswoman councilwoman "
+    "mother daughter wife sister actress queen princess girl woman aunt "
+    "grandmother niece widow"
+)
 
 # --- Russian -----------------------------------------------------------------------------
 
 # Stems of verbs of saying; the ending tells gender and number (заявил/заявила/заявили).
 RU_SPEECH_STEMS = (
-    "заяви", "заявля", "сказа", "сообщи", "сообща", "добави", "добавля", "отмети", "отмеча",
-    "подчеркну", "подчеркива", "поясни", "поясня", "рассказа", "рассказыва", "пообеща",
-    "обеща", "призна", "уточни", "уточня", "ответи", "отвеча", "предупреди", "предупрежда",
-    "завери", "заверя", "напомни", "напомина", "написа", "пише", "объясни", "объясня",
-    "говори", "утвержда", "опроверг", "отрица", "считае", "считаю", "счита", "призва",
-    "призыва", "возрази", "раскритикова", "критикова", "анонсирова", "объяви", "объявля",
-    "назва", "называ",
+    "заяви",
+    "заявля",
+    "сказа",
+    "сообщи",
+    "сообща",
+    "добави",
+    "добавля",
+    "отмети",
+    "отмеча",
+    "подчеркну",
+    "подчеркива",
+    "поясни",
+    "поясня",
+    "рассказа",
+    "рассказыва",
+    "пообеща",
+    "обеща",
+    "призна",
+    "уточни",
+    "уточня",
+    "ответи",
+    "отвеча",
+    "предупреди",
+    "предупрежда",
+    "завери",
+    "заверя",
+    "напомни",
+    "напомина",
+    "написа",
+    "пише",
+    "объясни",
+    "объясня",
+    "говори",
+    "утвержда",
+    "опроверг",
+    "отрица",
+    "считае",
+    "считаю",
+    "счита",
+    "призва",
+    "призыва",
+    "возрази",
+    "раскритикова",
+    "критикова",
+    "анонсирова",
+    "объяви",
+    "объявля",
+    "назва",
+    "называ",
 )
 RU_NEEDS_QUOTE = ("назва", "называ")  # "назвал эти слова «неправдой»", not "назвал сына"
-RU_EVIDENTIAL = ("по словам", "по данным", "по мнению", "по информации", "по сведениям",
-                 "по оценке", "по оценкам", "как сообщил", "как сообщила", "как сообщили",
-                 "как заявил", "как заявила", "как заявили")
-RU_IMPERSONAL = ("говорится в", "сообщили в", "сообщается в", "заявили в", "отметили в",
-                 "рассказали в", "пояснили в", "уточнили в")
-RU_PRONOUNS = {"он": ("m", "sg"), "она": ("f", "sg"), "они": (None, "pl"),
-               "его": ("m", "sg"), "её": ("f", "sg"), "ее": ("f", "sg"), "их": (None, "pl")}
+RU_EVIDENTIAL = (
+    "по словам",
+    "по данным",
+    "по мнению",
+    "по информации",
+    "по сведениям",
+    "по оценке",
+    "по оценкам",
+    "как сообщил",
+    "как сообщила",
+    "как сообщили",
+    "как заявил",
+    "как заявила",
+    "как заявили",
+)
+RU_IMPERSONAL = (
+    "говорится в",
+    "сообщили в",
+    "сообщается в",
+    "заявили в",
+    "отметили в",
+    "рассказали в",
+    "пояснили в",
+    "уточнили в",
+)
+RU_PRONOUNS = {
+    "он": ("m", "sg"),
+    "она": ("f", "sg"),
+    "они": (None, "pl"),
+    "его": ("m", "sg"),
+    "её": ("f", "sg"),
+    "ее": ("f", "sg"),
+    "их": (None, "pl"),
+}
 RU_STOP = words(
     "и а но в во на с со к по о об от до из у за для при что как это его её ее их он она "
     "они мы вы я также ещё еще уже вместе тем кроме того однако пока если когда"
@@ -201,8 +300,10 @@ RU_ROLES = words(
     "официальный источник экономист учёный ученый профессор исследователь автор основатель "
     "владелец менеджер инженер пресс-служба"
 )
-RU_ADVERBS = words("также тоже ещё еще уже вновь снова ранее позднее позже впоследствии "
-                   "накануне затем потом журналистам")
+RU_ADVERBS = words(
+    "также тоже ещё еще уже вновь снова ранее позднее позже впоследствии "
+    "накануне затем потом журналистам"
+)
 
 # --- German ------------------------------------------------------------------------------
 
@@ -217,11 +318,26 @@ DE_SPEECH = _forms(
     "räumte räumten räumt | fügte fügten fügt | lehnte lehnten lehnt"
 )
 # Separable verbs: the particle ends the clause ("Vogel wies das zurück").
-DE_PARTICLE = {"kündigte": "an", "kündigten": "an", "kündigt": "an", "teilte": "mit",
-               "teilten": "mit", "teilt": "mit", "wies": "zurück", "wiesen": "zurück",
-               "weist": "zurück", "räumte": "ein", "räumten": "ein", "räumt": "ein",
-               "fügte": "hinzu", "fügten": "hinzu", "fügt": "hinzu", "lehnte": "ab",
-               "lehnten": "ab", "lehnt": "ab"}
+DE_PARTICLE = {
+    "kündigte": "an",
+    "kündigten": "an",
+    "kündigt": "an",
+    "teilte": "mit",
+    "teilten": "mit",
+    "teilt": "mit",
+    "wies": "zurück",
+    "wiesen": "zurück",
+    "weist": "zurück",
+    "räumte": "ein",
+    "räumten": "ein",
+    "räumt": "ein",
+    "fügte": "hinzu",
+    "fügten": "hinzu",
+    "fügt": "hinzu",
+    "lehnte": "ab",
+    "lehnten": "ab",
+    "lehnt": "ab",
+}
 DE_EVIDENTIAL = ("laut", "nach angaben", "zufolge", "so")
 DE_PRONOUNS = {"er": ("m", "sg"), "sie": ("f", None), "es": ("n", "sg")}
 # Konjunktiv I forms that carry reported speech on into the next sentence.
@@ -229,8 +345,10 @@ DE_SUBJUNCTIVE = words(
     "sei seien habe werde könne müsse solle wolle dürfe gebe rechne liege komme gehe "
     "stehe bleibe wisse plane koste fehle brauche erwarte halte sehe"
 )
-DE_DETERMINERS = words("der die das den dem des ein eine einer einem einen eines ihr ihre "
-                       "ihren sein seine seinen unser unsere")
+DE_DETERMINERS = words(
+    "der die das den dem des ein eine einer einem einen eines ihr ihre "
+    "ihren sein seine seinen unser unsere"
+)
 DE_ROLES = words(
     "sprecher sprecherin bürgermeister bürgermeisterin oberbürgermeister "
     "oberbürgermeisterin minister ministerin stadtrat stadträtin anwohner anwohnerin "

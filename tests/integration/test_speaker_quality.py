@@ -12,7 +12,9 @@ from index.speakers import attribute_speakers
 def _meets_targets(name: str, articles: list) -> None:
     score = score_set(articles, attribute_speakers)
     detail = "\n".join(score.errors[:20])
-    assert score.precision >= TARGETS["precision"], f"{name} precision {score.precision:.3f}\n{detail}"
+    assert score.precision >= TARGETS["precision"], (
+        f"{name} precision {score.precision:.3f}\n{detail}"
+    )
     assert score.recall >= TARGETS["recall"], f"{name} recall {score.recall:.3f}\n{detail}"
 
 

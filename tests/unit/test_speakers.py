@@ -58,16 +58,28 @@ def load(name: str) -> list[str]:
             ["Interior ministry spokesman Ivan Petrov told reporters that no one was hurt."],
             [["Ivan Petrov, Interior ministry spokesman"]],
         ),
-        (["“We will not back down,” said Mr. O’Hara, the party’s leader."], [["O’Hara, the party’s leader"]]),
-        (["The Kremlin said it had no comment. It added that talks would go on."], [["the Kremlin"] * 2]),
+        (
+            ["“We will not back down,” said Mr. O’Hara, the party’s leader."],
+            [["O’Hara, the party’s leader"]],
+        ),
+        (
+            ["The Kremlin said it had no comment. It added that talks would go on."],
+            [["the Kremlin"] * 2],
+        ),
         (["Reuters reported on Monday that the talks had failed."], [["Reuters"]]),
         (["In a statement, the ministry said it had opened an inquiry."], [["the ministry"]]),
-        (["A senior official said the talks failed. He added that no date was set."], [["a senior official"] * 2]),
+        (
+            ["A senior official said the talks failed. He added that no date was set."],
+            [["a senior official"] * 2],
+        ),
         (['"Yes," said the official. "We will."'], [["the official"] * 2]),
         (["“Is it over?” Roe asked. “No.”"], [["Roe"] * 2]),
         (["“Can I go now?” Roe tearfully asked before leaving."], [["Roe"]]),
         (["Okafor, 52, said the offer was unfair."], [["Okafor"]]),
-        (["Two people familiar with the matter said the deal was off."], [["two people familiar with the matter"]]),
+        (
+            ["Two people familiar with the matter said the deal was off."],
+            [["two people familiar with the matter"]],
+        ),
         (["Sen. Pat Quill, R-Ohio, called the ruling “a disgrace.”"], [["Pat Quill, Sen."]]),
         (["Analysts say a long strike could cost $12 million a day."], [["analysts"]]),
         (["He wrote on Twitter that the vote was rigged."], [[None]]),  # nobody for "he"
@@ -95,7 +107,10 @@ def test_a_possessive_role_before_a_name_keeps_the_next_quote_with_that_speaker(
 
 def test_a_surname_resolves_to_the_full_name_given_earlier() -> None:
     """A surname alone (even misspelt by a letter) is the person the article named in full."""
-    article = ["Dmitri Kovach, the union's chairman, spoke first.", "Kovacch said the vote was won."]
+    article = [
+        "Dmitri Kovach, the union's chairman, spoke first.",
+        "Kovacch said the vote was won.",
+    ]
     assert names(article) == [[None], ["Dmitri Kovach"]]
     assert labels(article)[1] == ["Dmitri Kovach, the union's chairman"]
 
@@ -141,8 +156,9 @@ def test_the_company_and_the_analyst_are_the_ones_the_article_named() -> None:
     organisation or person the article named with that noun or in its lead."""
     article = [
         "Acme Foods’ profit rose 12%, the company said on Thursday.",
-        "Jefferies analyst Jon Matus said the results were fine. The stock is cheap, according to the analyst.",
-        "The Hollow Oaks, the folk band whose first album sold well, will tour, the band announced.",
+        "Jefferies analyst Jon Matus said the results were fine. "
+        "The stock is cheap, according to the analyst.",
+        "The Hollow Oaks, the folk band whose first album sold well, will tour, the band said.",
     ]
     assert names(article) == [["Acme Foods"], ["Jon Matus", "Jon Matus"], ["the Hollow Oaks"]]
 
@@ -158,7 +174,10 @@ def test_a_lead_that_withholds_a_name_is_the_one_person_with_that_role() -> None
 
 def test_a_relative_clause_pronoun_is_the_one_person_the_sentence_named() -> None:
     """ "..., in which he thanked them and said" is the one person the sentence names."""
-    sentence = "It came after President Lev Marin's visit, in which he thanked allies and said more was needed."
+    sentence = (
+        "It came after President Lev Marin's visit, in which he thanked allies and said more "
+        "was needed."
+    )
     assert names([sentence]) == [["Lev Marin"]]
 
 
@@ -325,7 +344,9 @@ PIECES = ["Roe ", "said ", "he ", "“", "”", ", ", ". ", "The official ", "Mr
     st.lists(st.lists(st.sampled_from(PIECES), max_size=30).map("".join), max_size=4),
     st.sampled_from(["en", "ru", "de"]),
 )
-def test_any_article_gets_exactly_one_answer_per_sentence(paragraphs: list[str], language: str) -> None:
+def test_any_article_gets_exactly_one_answer_per_sentence(
+    paragraphs: list[str], language: str
+) -> None:
     """Whatever the text, every sentence gets exactly one answer (a speaker or None)."""
     result = attribute_speakers(paragraphs, language=language)
     assert [len(row) for row in result] == [len(split_sentences(p)) for p in paragraphs]
