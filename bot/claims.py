@@ -82,9 +82,9 @@ def _stemmer(language: str):  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=4096)
-def read(speaker: str, text: str) -> Statement:
-    """One source's words in a passage, analysed."""
-    language = language_of(text)
+def read(speaker: str, text: str, language: str | None = None) -> Statement:
+    """One source's words in a passage, analysed (in the article's language, else guessed)."""
+    language = language if language in ("en", "ru", "de") else language_of(text)
     stemmer = _stemmer(language)
     tokens = _WORD.findall(text.replace("n’t", " n't").replace("n't", " n't"))
     stems: set[str] = set()

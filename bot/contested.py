@@ -36,8 +36,9 @@ def statements(passage: Passage) -> list[tuple[Statement, list[Sentence]]]:
     for sentence in passage.sentences:
         if sentence.speaker is not None and sentence.speaker.name:
             by_speaker.setdefault(sentence.speaker.name, []).append(sentence)
+    language = getattr(passage, "language", None)
     return [
-        (read(name, " ".join(s.text for s in sentences)), sentences)
+        (read(name, " ".join(s.text for s in sentences), language), sentences)
         for name, sentences in by_speaker.items()
     ]
 

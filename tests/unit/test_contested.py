@@ -25,7 +25,7 @@ def hit(row: int, *said: tuple[str, Speaker | None], paragraph: int | None = Non
     text = " ".join(t for t, _ in said)
     number = row if paragraph is None else paragraph
     passage = Passage("a", "T", None, None, None, number, 0, len(text), text, tuple(sentences))
-    return Hit(passage, row, 1.0 - row / 100, 0.5, 0.5, sentences[0], 1.0, True)
+    return Hit(passage, row, 1.0 - row / 100, sentences[0], {})
 
 
 CLAIM = hit(
