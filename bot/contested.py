@@ -1,8 +1,12 @@
-"""Claims the articles dispute: a claim and a denial by different speakers on one subject.
+"""Claims the articles dispute: one source says something, another source contradicts that
+same thing, so an answer shows both sides.
 
-Kirby says Wagner received North Korean rockets; Prigozhin calls it "gossip and
-speculation". Found from the text (denial wording, different named speakers, shared
-subject words), not from a list of known disputes, so an answer can show both sides.
+A dispute needs two different attributed sources (never the article's own narration), and a
+contradiction of one claim (bot/claims.py): an outright denial of the same subject ("Roe
+rejected the claim", "not true", "опроверг", "wies das zurück") or the same predicate said
+with the opposite polarity ("a text alert was sent" / "nobody sent a text"). Sharing a topic
+is not enough: a coach who will "fight for the title" and a captain who "never doubted" the
+team could win it agree.
 """
 
 from __future__ import annotations
@@ -10,75 +14,87 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from index.lexical import key_terms
+from bot.claims import Statement, disputed, read
+from index.passages import Passage, Sentence
 from index.search import Hit
-
-_DENIAL = re.compile(
-    r"\b(?:den(?:y|ies|ied|ying|ial)|reject(?:s|ed)?|dismiss(?:es|ed)?|refut(?:e|es|ed)|"
-    r"nothing more than|gossip|speculation|rumou?rs?|untrue|not true|false(?:ly)?|lies|lying|"
-    r"fake|fabricat\w+|baseless|groundless|nonsense|no evidence|has not|have not|had not|"
-    r"did not|never|no such)\b",
-    re.IGNORECASE,
-)
-# Words every report shares; agreeing on them is not agreeing on a subject.
-_GENERIC = set(
-    key_terms(
-        "said say says told statement claim claims group monday tuesday "
-        "wednesday thursday friday saturday sunday"
-    )
-)
-MIN_SHARED = 2
 
 
 @dataclass(frozen=True)
 class Contest:
     claim: Hit
     denial: Hit
-    subject: tuple[str, ...]  # the analysed words both passages are about
+    subject: tuple[str, ...]  # the stems both sides speak of
+    claimant: str = ""
+    denier: str = ""
+    what: str = ""  # a short verbatim phrase of the claim: "Whether <what>: A says so, B denies it"
 
 
-def denies(hit: Hit) -> bool:
-    return _denies(hit.passage.text)
+def statements(passage: Passage) -> list[tuple[Statement, list[Sentence]]]:
+    """Each attributed source's words in a passage (narration is nobody's)."""
+    by_speaker: dict[str, list[Sentence]] = {}
+    for sentence in passage.sentences:
+        if sentence.speaker is not None and sentence.speaker.name:
+            by_speaker.setdefault(sentence.speaker.name, []).append(sentence)
+    language = getattr(passage, "language", None)
+    return [
+        (read(name, " ".join(s.text for s in sentences), language), sentences)
+        for name, sentences in by_speaker.items()
+    ]
 
 
-# Every answer checks every pair of its candidate passages: the same few passages again and
-# again, so what is read from a passage's text is remembered.
-@lru_cache(maxsize=4096)
-def _denies(text: str) -> bool:
-    return bool(_DENIAL.search(text))
-
-
-@lru_cache(maxsize=4096)
-def _terms(text: str) -> frozenset[str]:
-    return frozenset(key_terms(text))
-
-
-def _speaker(hit: Hit) -> str | None:
-    speaker = hit.passage.speaker
-    # Only named sources contest each other; the article's own narration is not a side.
-    return speaker.name if speaker else None
+def contest_between(claim: Hit, denial: Hit) -> Contest | None:
+    """The dispute, if one source in `denial` contradicts a source in `claim`."""
+    for said, claim_sentences in statements(claim.passage):
+        for answer, _ in statements(denial.passage):
+            if said.speaker == answer.speaker:
+                continue
+            shared = disputed(said, answer, _follows(claim.passage, denial.passage))
+            if shared:
+                what = _phrase(claim_sentences, said, shared)
+                return Contest(
+                    claim, denial, tuple(sorted(shared)), said.speaker, answer.speaker, what
+                )
+    return None
 
 
 def find_contests(hits: Sequence[Hit], question: str) -> list[Contest]:
-    """Pairs of hits where one named speaker denies what another claims about one subject,
-    when that subject is what the question asks about (or the best answer is part of it)."""
-    asked = set(key_terms(question))
+    """Pairs of hits where one source contradicts what another claims, when that claim is
+    what the question asks about (or the best answer is one side of it)."""
+    asked = read("", question).stems
     contests = []
     for claim in hits:
-        if denies(claim) or _speaker(claim) is None:
-            continue
         for denial in hits:
-            if not denies(denial) or _speaker(denial) in (None, _speaker(claim)):
+            if claim is denial or claim.row == denial.row:
                 continue
-            # The subject is what both talk about, not who: names of the two sides don't count.
-            names = _terms(f"{_speaker(claim)} {_speaker(denial)}")
-            shared = (_terms(claim.passage.text) & _terms(denial.passage.text)) - _GENERIC - names
-            relevant = bool(shared & asked) or hits[0] in (claim, denial)
-            if len(shared) >= MIN_SHARED and relevant:
-                contests.append(Contest(claim, denial, tuple(sorted(shared))))
+            contest = contest_between(claim, denial)
+            if contest is None:
+                continue
+            if set(contest.subject) & asked or hits[0] in (claim, denial):
+                contests.append(contest)
     return contests
+
+
+def denies(hit: Hit) -> bool:
+    """Whether some source in the passage denies something outright."""
+    return any(statement.denies for statement, _ in statements(hit.passage))
+
+
+def sides_contradict(a: Passage, speaker_a: str, b: Passage, speaker_b: str) -> bool:
+    """Whether what one source says in passage `a` and another in `b` contradict each
+    other, either way round (for measuring the detector on labelled sentence pairs)."""
+    if speaker_a == speaker_b:
+        return False
+    said = dict((st.speaker, st) for st, _ in statements(a)).get(speaker_a)
+    other = dict((st.speaker, st) for st, _ in statements(b)).get(speaker_b)
+    if said is None or other is None:
+        return False
+    return bool(disputed(said, other, _follows(a, b)) or disputed(other, said, _follows(b, a)))
+
+
+def _follows(claim: Passage, denial: Passage) -> bool:
+    """The denial comes one or two paragraphs after the claim, in the same article."""
+    return claim.article_id == denial.article_id and 0 <= denial.paragraph - claim.paragraph <= 2
 
 
 def with_other_side(
@@ -93,3 +109,15 @@ def with_other_side(
         if claim_in != denial_in and len(chosen) < k + 1:
             chosen.append(contest.denial if claim_in else contest.claim)
     return tuple(chosen)
+
+
+def _phrase(sentences: list[Sentence], said: Statement, shared: frozenset[str]) -> str:
+    """The claim's clause that holds most of what is disputed, at most ~15 words, verbatim."""
+    best, best_count = "", -1
+    for sentence in sentences:
+        for clause in re.split(r"(?<=[,;:])\s+|\s+[—–]\s+", sentence.text):
+            words = read(said.speaker, clause).stems & shared
+            if len(words) > best_count:
+                best, best_count = clause, len(words)
+    words = best.strip(' ,;:“”"«»').split()
+    return " ".join(words[:15]) + ("…" if len(words) > 15 else "")

@@ -49,12 +49,23 @@ def dispute_line(answer: Answer) -> str | None:
     if not answer.contests:
         return None
 
-    def names(hits: Sequence[Hit]) -> str:
-        unique = list(dict.fromkeys(h.passage.speaker.name for h in hits if h.passage.speaker))
+    def names(side: str) -> str:
+        # The source the detector matched, else the passage's main speaker.
+        found = []
+        for contest in answer.contests:
+            hit, name = (
+                (contest.claim, contest.claimant)
+                if side == "claim"
+                else (
+                    contest.denial,
+                    contest.denier,
+                )
+            )
+            found.append(name or (hit.passage.speaker.name if hit.passage.speaker else ""))
+        unique = [n for n in dict.fromkeys(found) if n]
         return f" {phrase('and', answer.language)} ".join(unique)
 
-    claimed = names([c.claim for c in answer.contests])
-    denied = names([c.denial for c in answer.contests])
+    claimed, denied = names("claim"), names("denial")
     return phrase("disputed", answer.language).format(claimed=claimed, denied=denied)
 
 
@@ -264,9 +275,12 @@ def to_json(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> dict[str, A
             {
                 "claim": rows.index(c.claim.row),
                 "denial": rows.index(c.denial.row),
-                "claimed_by": c.claim.passage.speaker.name if c.claim.passage.speaker else None,
-                "denied_by": c.denial.passage.speaker.name if c.denial.passage.speaker else None,
+                "claimed_by": c.claimant
+                or (c.claim.passage.speaker.name if c.claim.passage.speaker else None),
+                "denied_by": c.denier
+                or (c.denial.passage.speaker.name if c.denial.passage.speaker else None),
                 "subject": list(c.subject),
+                "what": c.what or None,  # a verbatim phrase of the disputed claim
             }
             for c in answer.contests
         ],

@@ -62,7 +62,7 @@ class Passage:
                 start=s["start"],
                 end=s["end"],
                 text=s["text"],
-                speaker=Speaker(**s["speaker"]) if s["speaker"] else None,
+                speaker=Speaker(**s["speaker"]) if s["speaker"] else None,  # kind may be absent
             )
             for s in data["sentences"]
         )
@@ -80,7 +80,7 @@ def split_passages(article: Article, max_chars: int = DEFAULT_MAX_CHARS) -> list
             [(offsets[s], offsets[e - 1] + 1) for s, e in split_sentences(text)]
         )
     # The speaker module splits the same normalised text, so its rows align with ours.
-    speakers = attribute_speakers(texts)
+    speakers = attribute_speakers(texts, language=article.language)
     passages: list[Passage] = []
     for paragraph, spans, who in zip(
         article.paragraphs, paragraph_sentences, speakers, strict=True

@@ -1,413 +1,270 @@
-"""Who says each sentence of one news article: "X said" and quote attribution, resolved
-across paragraphs (surnames to full names, pronouns and quote continuations to speakers)."""
+"""Who says each sentence of one news article.
+
+Each sentence's attribution cues (index/attribution/cues.py) name a subject; the subject is
+resolved against the article (index/attribution/registry.py: "Roe" is "Jane Roe", "the
+company" is the one the article is about, "he" the last speaker he can be); sentences inside
+a quote take the quote's speaker, and a quote that carries on after a speaker's sentence or
+opens the paragraph after it stays theirs. A sentence without a clear source is narration
+(None): a wrong name is worse than none.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
+from index.attribution import vocabulary as v
+from index.attribution.clauses import leading_subject
+from index.attribution.cues import Cue, find_cues
+from index.attribution.phrases import Subject, bare
+from index.attribution.quotes import Quote, find_quotes, mask
+from index.attribution.registry import Entity, Registry
 from index.sentences import split_sentences
+
+LANGUAGES = ("en", "ru", "de")
 
 
 @dataclass(frozen=True)
 class Speaker:
-    name: str  # "John Kirby", "a senior U.S. official", "the Kremlin"
-    role: str | None = None  # as written: "the National Security Council’s ... coordinator"
+    name: str  # "Jane Roe", "a senior official", "the Interior Ministry"
+    role: str | None = None  # as written: "the ministry's spokeswoman"
+    kind: str | None = None  # "person", "organisation" or "unnamed"; None when unknown
 
     def label(self) -> str:
         return f"{self.name}, {self.role}" if self.role else self.name
 
 
-_Kind = Literal["person", "unnamed", "group", "org", "pronoun"]
-
-
 @dataclass(frozen=True)
-class _Subject:  # who an attribution clause names, before resolution against the article
-    kind: _Kind
-    name: str
-    role: str | None = None
-    gender: str | None = None  # "m"/"f", only ever from an honorific (Mr./Ms.)
+class _Said:  # one attributed sentence, remembered for what later refers back to it
+    speaker: Speaker
+    kind: str  # the subject's kind: person, org, name, unnamed, group, document
+    gender: str | None
+    number: str | None
+    head: str | None = None
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_UP, _LOW = "A-ZÀ-ÖØ-ÞА-ЯЁ", "a-zß-öø-ÿа-яё"
-_WORD = re.compile(
-    rf"[{_UP}][{_LOW}]*(?:[{_UP}][{_LOW}]+)*(?:-[{_UP}]?[{_LOW}]+|['’][{_UP}][{_LOW}]+)*"
-)
-_DOTTED = re.compile(
-    rf"(?:[{_UP}]\.)+|(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Sen|Rep|Gov|St)\."
-)
-_PARTICLES = _words("de del der van von da di du la le bin ibn al el ter ten")
-_TOKEN = rf"(?:{_DOTTED.pattern}|{_WORD.pattern}(?!\w))"
-# Capitalised runs end at punctuation or a possessive: "Ukrainian President Volodymyr Zelensky’s".
-_NAME_RUN = re.compile(
-    rf"(?<![\w’'.-]){_TOKEN}(?:\s(?:(?:{'|'.join(sorted(_PARTICLES))})\s)*{_TOKEN})*"
-)
-_HONORIFICS = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "dr": None, "prof": None}
-_TITLES = _words(
-    "president vice prime minister secretary chancellor premier general gen admiral colonel col "
-    "lt maj capt sgt captain senator sen representative rep governor gov mayor chief judge justice "
-    "king queen prince princess pope ambassador envoy director chairman chairwoman chair "
-    "commissioner commander spokesman spokeswoman spokesperson speaker leader attorney deputy "
-    "founder head ceo coordinator adviser advisor"
-)
-_ROLE_NOUNS = _TITLES | _words(
-    "official analyst expert professor researcher economist author owner member manager officer "
-    "lawyer activist journalist reporter editor scientist doctor teacher executive engineer "
-    "negotiator strategist pediatrician physician nurse surgeon steward organizer"
-)
-# Capitalised words that open sentences or name days, never people.
-_STOP = _words(
-    "the a an this that these those it he she they we i you some many most others other all both "
-    "each everyone nobody someone none there here but and or so yet if when while as in on at by "
-    "for from with after before since last next then however still also meanwhile later earlier "
-    "now today yesterday monday tuesday wednesday thursday friday saturday sunday"
-)
-_ORG_WORDS = _words(
-    "council ministry department agency group house office party army forces federation union "
-    "commission committee court police bank company corporation inc corp institute university "
-    "embassy government parliament senate congress authority service board organization military"
-)
-# Sources that stay unnamed: "a senior U.S. official", "analysts", "witnesses", "people".
-_SOURCES = (
-    "official|spokesperson|spokesman|spokeswoman|source|diplomat|analyst|expert|aide|lawmaker|"
-    "adviser|advisor|officer|investigator|prosecutor|witness|resident|person|insider|executive|"
-    "researcher|secretary|minister|ambassador|commander|president|critic|member"
-)
-_NOT_NAMES = _ORG_WORDS | _STOP | _TITLES | frozenset(_HONORIFICS)
-_DETS = _words("a an the one two three four several some many other both")
-_UNNAMED = re.compile(  # "A senior U.S. official", "officials", "a spokesperson for the ministry"
-    rf"(?:(?:{'|'.join(sorted(_DETS))})\s+)?"
-    r"(?:(?!(?:on|in|to|of|and|or|is|was|are|were|has|had|have|that|which|who|for|with|by)\b)"
-    rf"[\w.’'-]+\s+){{0,4}}?(?:(?:{_SOURCES})(?P<many>e?s)?|(?P<crowd>people|police|authorities))"
-    r"(?:\s+(?:for|of|at|with|from|in|close to|familiar with)\s+[^,;#]{1,60})?",
-    re.IGNORECASE,
-)
-_ORG_PHRASE = re.compile(
-    rf"(?:[Tt]he\s+|(?:[{_UP}][\w.’'-]*\s+)+)(?:[\w.’'-]+\s+){{0,3}}(?:{'|'.join(sorted(_ORG_WORDS))})"
-)
-_VERB = re.compile(
-    r"\b(?:(?P<acc>according to)|said|says|say|told|tells|added|adds|stated|claimed|claims|denied|"
-    r"denies|wrote|writes|warned|warns|noted|notes|argued|argues|insisted|insists|asked|"
-    r"explained|acknowledged|confirmed|announced)\b"
-)
-_BOUNDARY = ',;:”“"—–('
-_ADVERBS = re.compile(
-    r"(?:\s+(?:also|later|earlier|then|previously|again|repeatedly|has|have|had))+$"
-)
-_LEAD_CONJ = re.compile(r"^(?:but|and|yet|so|still|however|meanwhile|instead)\b[\s,]*", re.I)
-_TIME_OR_VENUE = re.compile(
-    r"\s+(?:(?:on|last|this|late|early)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|"
-    r"sunday|week|month|year|night|morning|evening|afternoon)|in\s+an?\s+(?:statement|interview|"
-    r"post|email)|at\s+a\s+(?:news|press)\s+(?:conference|briefing)|on\s+(?:his|her|its|their)\s"
-    r")\b.*$",
-    re.IGNORECASE,
-)
-# ", in which he thanked the U.S. for military assistance and [said]": a pronoun whose only
-# possible antecedent is named in the same sentence.
-_RELATIVE = re.compile(r",\s+(?:in|at|during|on|with) which\s+(?:he|she)\b[^,;“”\"]*\band\s*$")
-_PREPOSITION_CUT = re.compile(r"\s+(?:on|in|at|during|after|before|to|via|while|as|when)\s.*$")
-
-
-def attribute_speakers(paragraphs: Sequence[str]) -> list[list[Speaker | None]]:
-    """For each paragraph of ONE article (in order), the speaker of each sentence, aligned with
-    split_sentences(paragraph). None = the article's own narration (no attributed source)."""
-    return _Article(paragraphs).attribute()
+def attribute_speakers(
+    paragraphs: Sequence[str], language: str = "en"
+) -> list[list[Speaker | None]]:
+    """For each paragraph of ONE article (in order), the speaker of each sentence, aligned
+    with split_sentences(paragraph). None = the article's own narration. `language` is the
+    article's (front matter); other languages than en, ru and de are read as English."""
+    language = language if language in LANGUAGES else "en"
+    return _Article(list(paragraphs), language).attribute()
 
 
 class _Article:
-    def __init__(self, paragraphs: Sequence[str]) -> None:
-        self.paragraphs = list(paragraphs)
-        self.first_seen: dict[str, int] = {}  # full name -> paragraph of its first mention
-        self.roles: dict[str, str] = {}  # name -> first role the article gives it
-        self.genders: dict[str, str] = {}  # surname -> "m"/"f"
-        # Speakers in article order: what "he said" and "the official added" refer back to.
-        self.history: list[tuple[Speaker, _Kind, str | None]] = []
-        titles: dict[str, str] = {}  # "Ukrainian President" for "Volodymyr Zelensky"
-        for number, text in enumerate(self.paragraphs):
-            for found in filter(None, map(_parse_person, _name_groups(text))):
-                if found.gender:
-                    self.genders[found.name.split()[-1]] = found.gender
-                if " " in found.name:
-                    self.first_seen.setdefault(found.name, number)
-                    titles.setdefault(found.name, found.role or "")
-        # Appositive roles ("John Kirby, the ... coordinator") beat bare titles ("Gen."), and
-        # apply to the whole article, even before the person first speaks.
-        for number, text in enumerate(self.paragraphs):
-            for name, role in _appositives(text):
-                self.roles.setdefault(self._full_name(name, number), role)
-        for name, title in titles.items():
-            if title:
-                self.roles.setdefault(name, title)
-
-    def _full_name(self, name: str, paragraph: int) -> str:
-        """A lone surname becomes the full name that ends with it, or failing that with a
-        one-letter misspelling of it; the most recently introduced one if several do."""
-        if " " in name:  # "Von der Leyen" -> "Ursula von der Leyen"
-            longer = [f for f in self.first_seen if f.lower().endswith(" " + name.lower())]
-            return longer[0] if len(longer) == 1 else name
-        surnames = {full: full.split()[-1] for full in self.first_seen}
-        found = [f for f, s in surnames.items() if s == name] or [
-            f for f, s in surnames.items() if _one_typo_apart(s, name)
-        ]
-        before = [f for f in found if self.first_seen[f] <= paragraph]
-        if before:
-            return max(before, key=self.first_seen.__getitem__)
-        return found[0] if found else name
+    def __init__(self, paragraphs: list[str], language: str) -> None:
+        self.paragraphs = paragraphs
+        self.language = language
+        self.registry = Registry(paragraphs, language)
+        self.history: list[_Said] = []  # speakers and narrated subjects, in article order
 
     def attribute(self) -> list[list[Speaker | None]]:
         result: list[list[Speaker | None]] = []
         for number, text in enumerate(self.paragraphs):
-            spans = split_sentences(text)
-            quotes, masked = _quotes(text)
-            explicit = [self._resolve(_find_subject(masked[s:e]), number) for s, e in spans]
-            speakers = list(explicit)
-            for q_start, q_end in quotes:
-                # A quote attributed in one of its sentences owns the others that start in it:
-                # “A. B,” Kirby said. -> "A." is Kirby's too.
-                inside = [i for i, (s, e) in enumerate(spans) if s < q_end and e > q_start]
-                owners = {explicit[i] for i in inside} - {None}
-                if len(owners) == 1:
-                    owner = owners.pop()
-                    for i in inside:
-                        if speakers[i] is None and spans[i][0] >= q_start:
-                            speakers[i] = owner
             previous = result[-1][-1] if result and result[-1] else None
-            for i, (start, _) in enumerate(spans):
-                if speakers[i] is None and any(qs <= start < qe for qs, qe in quotes):
-                    # A quote that carries on after a speaker's sentence (or opens a paragraph
-                    # right after theirs) is still theirs.
-                    speakers[i] = speakers[i - 1] if i else previous
-            result.append(speakers)
+            result.append(self._paragraph(number, text, previous))
         return result
 
-    def _resolve(self, subject: _Subject | None, paragraph: int) -> Speaker | None:
-        if subject is None:
+    def _paragraph(self, number: int, text: str, previous: Speaker | None) -> list[Speaker | None]:
+        spans = split_sentences(text)
+        quotes = [q for q in find_quotes(text, self.language) if q.speech]
+        masked = mask(text, find_quotes(text, self.language))
+        speakers = [self._sentence(masked[s:e], number) for s, e in spans]
+        _share_quotes(spans, quotes, speakers)
+        for i, (start, end) in enumerate(spans):
+            if speakers[i] is not None:
+                continue
+            before = speakers[i - 1] if i else previous
+            if any(q.holds(start) for q in quotes) or self._reported(masked[start:end]):
+                speakers[i] = before
+            elif i + 1 < len(spans) and _wholly_quoted((start, end), quotes):
+                speakers[i] = speakers[i + 1]  # '“Can I?” Roe asked, turning ...'
+        return speakers
+
+    def _reported(self, sentence: str) -> bool:
+        """German reported speech goes on in the subjunctive ("Man rechne mit ...")."""
+        if self.language != "de":
+            return False
+        return any(bare(w).casefold() in v.DE_SUBJUNCTIVE for w in sentence.split())
+
+    def _sentence(self, sentence: str, number: int) -> Speaker | None:
+        cues = find_cues(sentence, self.language)
+        for cue in cues:
+            if cue.relative:
+                speaker = self._named_before(sentence[: cue.position], number)
+                if speaker is not None:
+                    return speaker
+                continue
+            if cue.subject.kind == "pronoun":
+                if cue.subordinate:
+                    continue  # "when he responded": too loose to name anyone
+                named = [
+                    c for c in cues if c.position < cue.position and c.subject.kind != "pronoun"
+                ]
+                cue = named[0] if named else cue  # "Though X said ..., it added": it is X
+            speaker = self._resolve(cue, number)
+            if speaker is not None:
+                return speaker
+        self._narrated(sentence, number)
+        return None
+
+    def _named_before(self, text: str, number: int) -> Speaker | None:
+        """The one person a sentence names before a relative clause's pronoun; with two or
+        none, nobody (a guess is worse than no name)."""
+        people = set()
+        for token in text.split():
+            word = bare(token)
+            entity = self.registry.person(word, number) if word[:1].isupper() else None
+            if entity is not None and word not in v.EN_STOP:
+                people.add(entity.name)
+        if len(people) != 1:
             return None
-        kind, gender = subject.kind, subject.gender
-        if kind == "pronoun":
-            return self._antecedent(subject.name.lower())
-        if kind == "person":
-            name = self._full_name(subject.name, paragraph)
-            if subject.role:
-                self.roles.setdefault(name, subject.role)
-            gender = gender or self.genders.get(name.split()[-1])
-            speaker = Speaker(name, self.roles.get(name))
-        elif kind in ("unnamed", "group") and subject.name.startswith("the "):
-            # "The spokesperson added" is the spokesperson who spoke before.
-            noun = subject.name.split()[-1]
-            earlier = [s for s, k, _ in self.history if k == kind and noun in s.name.split()]
-            speaker = earlier[-1] if earlier else Speaker(subject.name)
-        else:
-            speaker = Speaker(subject.name)
-        self.history.append((speaker, kind, gender))
+        entity = self.registry.entities[people.pop()]
+        speaker = Speaker(entity.name, entity.role, "person")
+        self.history.append(_Said(speaker, "person", entity.gender, "sg"))
         return speaker
 
-    def _antecedent(self, pronoun: str) -> Speaker | None:
-        """The most recent speaker (not merely someone mentioned) the pronoun can stand for."""
-        kinds = {"he": "person unnamed", "she": "person unnamed", "they": "group org", "it": "org"}
-        clash = {"he": "f", "she": "m"}.get(pronoun)
-        for speaker, kind, gender in reversed(self.history):
-            if kind in kinds[pronoun].split() and (gender is None or gender != clash):
-                return speaker
-        return None
+    def _narrated(self, sentence: str, number: int) -> None:
+        """A person a narrated sentence is about ("Roe visited the plant") is whom a "he
+        said" in the next sentence most likely means."""
+        subject = leading_subject(sentence, self.language)
+        opening = sentence.split(",")[0].split()[:8]
+        if subject is None and "and" in opening and self.language == "en":
+            # "Roe and the board have ...": a plural subject "they" may mean; no one name.
+            self.history.append(_Said(Speaker(""), "group", None, "pl"))
+            return
+        if subject is not None and subject.kind in ("person", "name"):
+            entity = self.registry.person(subject.name, number)
+            if entity is not None:
+                speaker = Speaker(entity.name, entity.role, "person")
+                self.history.append(_Said(speaker, "person", entity.gender, "sg"))
 
+    # --- resolution -----------------------------------------------------------------
 
-def _find_subject(sentence: str) -> _Subject | None:
-    """The source of the first attribution in a sentence whose quotes are masked."""
-    for match in _VERB.finditer(sentence):
-        left, right = sentence[: match.start()], sentence[match.end() :]
-        if match.group("acc"):
-            subject = _subject_after(right)
-        else:
-            subject = _subject_before(left)
-            if subject is None and left.rstrip()[-1:] in (",", "”", '"'):
-                subject = _subject_after(right)  # '“...,” said John Kirby, the ...'
-        if subject is not None:
-            return subject
-    return None
-
-
-def _clause_end(text: str) -> str:
-    """The words after the last clause boundary, without a leading "But"."""
-    text = text.rstrip()
-    return _LEAD_CONJ.sub("", text[max(text.rfind(c) for c in _BOUNDARY) + 1 :].strip())
-
-
-def _subject_before(left: str) -> _Subject | None:
-    if (relative := _RELATIVE.search(left)) is not None:
-        # "... Zelensky's visit to Washington, in which he thanked the U.S. and said ...": the
-        # pronoun is the one person the sentence named before it; with two, it is a guess.
-        named = [
-            _parse_person([t.removesuffix("’s").removesuffix("'s") for t in group])
-            for group in _name_groups(left[: relative.start()])
-        ]
-        # A lone capitalised word ("Wagner", "Washington") is no evidence of a person.
-        people = {p.name: p for p in named if p is not None and (p.role or " " in p.name)}
-        return next(iter(people.values())) if len(people) == 1 else None
-    # Only a whole clause may be the subject, so "in which he thanked ... and said" is not.
-    if clause := _clause_end(_ADVERBS.sub("", left.rstrip())):
-        return _parse_subject(clause)
-    if not left.rstrip().endswith(","):
-        return None
-    # Appositive: "John Kirby, the ... coordinator, said" / "The founder, Yevgeny Prigozhin, said"
-    body = left.rstrip()[:-1]
-    second, first = (
-        body[body.rfind(",") + 1 :].strip(),
-        _clause_end(body[: max(body.rfind(","), 0)]),
-    )
-    if second.startswith(("who ", "whose ")) or second.isdigit():  # "X, who .../X, 52, said"
-        return _parse_subject(first)
-    for name, role in ((first, second), (second, first)):
-        found = _parse_subject(name) if _is_appositive(role) else None
-        if found is not None and found.kind == "person":
-            return _with_role(found, role)
-    return None
-
-
-def _subject_after(right: str) -> _Subject | None:
-    head, _, tail = right.partition(",")
-    head = _TIME_OR_VENUE.sub("", head.strip().rstrip('.!?”"’) '))
-    found = _parse_subject(head) or _parse_subject(_PREPOSITION_CUT.sub("", head))
-    if found is None or found.kind == "pronoun":
-        return None
-    return _with_role(found, tail.partition(",")[0].strip().rstrip('.!?”"’) '))
-
-
-def _with_role(subject: _Subject, role: str) -> _Subject:
-    if subject.kind != "person" or not _is_appositive(role, job=True):
-        return subject
-    return _Subject("person", subject.name, _lower_article(role), subject.gender)
-
-
-def _parse_subject(clause: str) -> _Subject | None:
-    clause = _TIME_OR_VENUE.sub("", clause.strip())
-    if clause.lower() in ("he", "she", "they", "it"):
-        return _Subject("pronoun", clause)
-    if "#" in clause or not clause:
-        return None
-    if match := _UNNAMED.fullmatch(clause):
-        many = match.group("many") or match.group("crowd")
-        return _Subject("group" if many else "unnamed", _lower_article(clause))
-    tokens = clause.split()
-    person = _parse_person(tokens)
-    if person is not None and person.role:
-        return person  # "the Ukrainian President Volodymyr Zelensky"
-    if _ORG_PHRASE.fullmatch(clause) or (
-        all(t[0].isupper() or t in ("of", "and", "for") for t in tokens)
-        and (tokens[0] == "The" or any(t.rstrip(".").lower() in _ORG_WORDS for t in tokens))
-    ):
-        return _Subject("org", _lower_article(clause))  # "the Kremlin", "Russia’s Defense Ministry"
-    return person
-
-
-def _parse_person(tokens: Sequence[str]) -> _Subject | None:
-    """Name, role and gender: Ukrainian President Volodymyr Zelensky; Mr. Prigozhin."""
-    titled = [i for i, t in enumerate(tokens) if t.lower().rstrip(".") in _TITLES]
-    cut = titled[-1] + 1 if titled else 0
-    role, name = list(tokens[:cut]), list(tokens[cut:])
-    while role and role[0].lower() in _STOP:  # "the Ukrainian President", "Yesterday President"
-        role = role[1:]
-    gender = None
-    if name and name[0].lower().rstrip(".") in _HONORIFICS:
-        gender = _HONORIFICS[name.pop(0).lower().rstrip(".")]
-    if not 1 <= len(name) <= 4 or len(role) > 6 or name[0] in _PARTICLES or name[-1] in _PARTICLES:
-        return None
-    for token in name:
-        plain = token.rstrip(".").lower()
-        if token not in _PARTICLES and (
-            not (_WORD.fullmatch(token) or _DOTTED.fullmatch(token)) or plain in _NOT_NAMES
-        ):
+    def _resolve(self, cue: Cue, number: int) -> Speaker | None:
+        subject = cue.subject
+        if subject.kind == "pronoun":
+            return self._antecedent(subject, cue)
+        said = self._said(subject, number, cue)
+        if said is None:
             return None
-    return _Subject("person", " ".join(name), " ".join(role) or None, gender)
+        gender = said.gender or cue.gender
+        entity = self.registry.entities.get(said.speaker.name)
+        if entity is not None and entity.gender is None and gender:
+            entity.gender = gender
+        self.history.append(_Said(said.speaker, said.kind, gender, said.number, said.head))
+        return said.speaker
+
+    def _said(self, subject: Subject, number: int, cue: Cue) -> _Said | None:
+        kind = subject.kind
+        if kind in ("person", "name"):
+            entity = self.registry.person(subject.name, number)
+            if entity is None and kind == "name":
+                entity = self.registry.org(subject.name)
+            if entity is not None:
+                return self._entity(entity, subject)
+            if kind == "name":
+                return _Said(Speaker(subject.name), "name", None, None)
+            return _Said(Speaker(subject.name, subject.role, "person"), kind, subject.gender, "sg")
+        if kind == "org":
+            entity = self.registry.org(subject.name)
+            name = entity.name if entity is not None else subject.name
+            return _Said(Speaker(name, None, "organisation"), "org", "n", None, subject.head)
+        if kind == "generic":
+            return self._generic(subject, number)
+        return self._unnamed(subject, number)
+
+    def _entity(self, entity: Entity, subject: Subject) -> _Said:
+        if entity.kind == "org":
+            return _Said(Speaker(entity.name, None, "organisation"), "org", "n", None, entity.head)
+        if subject.role and (
+            not entity.role or len(entity.role.split()) == 1 < len(subject.role.split())
+        ):
+            entity.role = subject.role  # "the army chief" says more than "Gen."
+        role = entity.role or subject.role
+        return _Said(
+            Speaker(entity.name, role, "person"), "person", entity.gender or subject.gender, "sg"
+        )
+
+    def _generic(self, subject: Subject, number: int) -> _Said | None:
+        """ "the company" / "the analyst": someone the article has named."""
+        head = subject.head or ""
+        holder = self.registry.role_holder(head, number)
+        if holder is not None:
+            return self._entity(holder, subject)
+        entity = self.registry.generic(subject)
+        if entity is not None:
+            return self._entity(entity, subject)
+        earlier = [s for s in self.history if s.head == head and s.kind in ("org", "unnamed")]
+        if earlier:
+            return earlier[-1]
+        if head in v.EN_SOURCES or head in v.EN_ORGS or self.language != "en":
+            kind = "unnamed" if head in v.EN_SOURCES else "org"
+            label = "unnamed" if kind == "unnamed" else "organisation"
+            return _Said(Speaker(subject.name, None, label), kind, None, "sg", head)
+        return None  # "the actor" nobody in the article is
+
+    def _unnamed(self, subject: Subject, number: int) -> _Said:
+        head = subject.head
+        if subject.name.startswith("the "):
+            earlier = [s for s in self.history if s.head == head and s.kind == subject.kind]
+            if earlier:
+                return earlier[-1]
+            holder = self.registry.role_holder(head or "", number)
+            if holder is not None and subject.kind == "unnamed":
+                return self._entity(holder, subject)  # "the analyst" the article named
+        if number == 0 and subject.kind == "unnamed" and head:
+            # A lead keeps the name for later ("a prosecutor told the jury"); the one person
+            # the article gives that role is who it means.
+            later = self.registry.with_role(head, number)
+            if len(later) == 1:
+                return self._entity(later[0], subject)
+        speaker = Speaker(subject.name, None, "unnamed")
+        return _Said(speaker, subject.kind, subject.gender, subject.number, head)
+
+    def _antecedent(self, pronoun: Subject, cue: Cue) -> Speaker | None:
+        """The latest speaker (or narrated person) the pronoun can stand for, never one the
+        same clause addresses ("he told Roe")."""
+        gender = pronoun.gender or cue.gender
+        number = pronoun.number or cue.number
+        for said in reversed(self.history):
+            if said.speaker.name and bare(said.speaker.name.split()[-1]) in cue.others:
+                continue
+            entity = self.registry.entities.get(said.speaker.name)
+            if entity is not None and entity.gender:
+                said = _Said(said.speaker, said.kind, entity.gender, said.number, said.head)
+            if _agrees(said, gender, number):
+                return said.speaker if said.speaker.name else None
+        return None
 
 
-def _name_groups(text: str) -> list[list[str]]:
-    """Runs of capitalised words, without leading sentence words ("But Kirby" -> ["Kirby"])."""
-    groups: list[list[str]] = []
-    for run in _NAME_RUN.finditer(text):
-        group = run.group().split()
-        while group and (group[0] in _PARTICLES or group[0].lower().rstrip(".") in _STOP):
-            group = group[1:]
-        if group:
-            groups.append(group)
-    return groups
+def _agrees(said: _Said, gender: str | None, number: str | None) -> bool:
+    if gender == "n":  # "it": an organisation
+        return said.kind in ("org", "name")
+    if number == "pl":
+        return said.kind in ("group", "org") or said.number == "pl"
+    if said.kind not in ("person", "unnamed"):
+        return gender == "f" and number is None and said.kind in ("group", "org")  # German "sie"
+    return said.gender is None or gender is None or said.gender == gender
 
 
-def _appositives(text: str) -> list[tuple[str, str]]:
-    """(name, role): "John Kirby, the ... coordinator" and "The ... founder, Yevgeny Prigozhin,"."""
-    pairs: list[tuple[str, str]] = []
-    for start, end in split_sentences(text):
-        sentence = text[start:end].rstrip('.!?”" ')
-        for m in re.finditer(r", (?=(?:the|a|an) )", sentence):
-            role, groups = (
-                re.split("[,;]", sentence[m.end() :])[0],
-                _name_groups(sentence[: m.start()]),
-            )
-            if (
-                groups
-                and sentence[: m.start()].endswith(groups[-1][-1])
-                and _is_appositive(role, job=True)
-            ):
-                pairs.append((" ".join(groups[-1]), role))
-        for m in re.finditer(r"(?:^|, )((?:[Tt]he|[Aa]n?) [^,;“”\"]{3,100}), ([^,]+),", sentence):
-            if _is_appositive(m.group(1), job=True) and (
-                person := _parse_person(m.group(2).split())
-            ):
-                pairs.append((person.name, _lower_article(m.group(1))))
-    return pairs
+def _wholly_quoted(span: tuple[int, int], quotes: list[Quote]) -> bool:
+    return any(q.start <= span[0] and q.end >= span[1] - 1 for q in quotes)
 
 
-def _is_appositive(text: str, job: bool = False) -> bool:
-    """An appositive: "the ... coordinator"; with job, one that names a job, not a place."""
-    words = text.split()
-    plain = {w.lower().rstrip(".,").removesuffix("’s").removesuffix("'s") for w in words}
-    return (
-        1 < len(words) <= 15
-        and words[0].lower() in ("the", "a", "an")
-        and not any(c in text for c in '#“”"')
-        and words[1].lower() not in ("same", "other", "first", "second", "last")
-        and (not job or bool(plain & _ROLE_NOUNS))
-    )
-
-
-def _lower_article(text: str) -> str:
-    """Lower-case a leading article or common noun: A senior official; Officials (not U.S.)."""
-    first, _, rest = text.partition(" ")
-    common = first.lower() in _DETS or _UNNAMED.fullmatch(first) is not None
-    return f"{first.lower()} {rest}".strip() if common and first.isalpha() else text
-
-
-def _one_typo_apart(a: str, b: str) -> bool:
-    """One insertion, deletion or substitution ("Prigorzhin" for "Prigozhin"), in long names."""
-    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return a[i + (len(a) >= len(b)) :] == b[i + (len(b) >= len(a)) :]
-
-
-def _quotes(text: str) -> tuple[list[tuple[int, int]], str]:
-    """Double-quoted stretches (an unclosed one runs to the paragraph end), and the text with
-    their words masked by '#' so that verbs and names inside quotes are not attributions."""
-    spans: list[tuple[int, int]] = []
-    opened = -1
-    for mark in re.finditer(r"[“”\"]", text):
-        if mark.group() == "“" or (mark.group() == '"' and opened < 0):
-            if opened >= 0:
-                spans.append((opened, mark.start()))
-            opened = mark.start()
-        elif opened >= 0:
-            spans.append((opened, mark.end()))
-            opened = -1
-    if opened >= 0:
-        spans.append((opened, len(text)))
-    chars = list(text)
-    for start, end in spans:
-        stop = end - 1 if text[end - 1] in '”"' and end - 1 > start else end
-        chars[start + 1 : stop] = "#" * (stop - start - 1)
-    return spans, "".join(chars)
+def _share_quotes(
+    spans: list[tuple[int, int]], quotes: list[Quote], speakers: list[Speaker | None]
+) -> None:
+    """A quote attributed in one of its sentences owns the others that start inside it:
+    '“A. B,” Roe said.' -> "A." is Roe's too."""
+    for quote in quotes:
+        inside = [i for i, (s, e) in enumerate(spans) if s < quote.end and e > quote.start]
+        owners = {speakers[i] for i in inside} - {None}
+        if len(owners) != 1:
+            continue
+        owner = owners.pop()
+        for i in inside:
+            if speakers[i] is None and quote.holds(spans[i][0]):
+                speakers[i] = owner

@@ -1,67 +1,134 @@
-"""Disputed claims are found from the text: claim vs denial, different speakers, one subject."""
+"""Disputes are found from the text: two different sources, one contradicting the same claim
+the other makes (an outright denial, or the same thing said with the opposite polarity)."""
 
 from __future__ import annotations
 
 from bot.answer import Answer, Status
-from bot.contested import find_contests, with_other_side
+from bot.contested import Contest, find_contests, with_other_side
 from bot.format import to_json, to_plain
 from index.passages import Passage, Sentence
 from index.search import Hit
 from index.speakers import Speaker
 
-KIRBY = Speaker("John Kirby")
-PRIGOZHIN = Speaker("Yevgeny Prigozhin")
+UNION = Speaker("Carla Benn", "president of the bakers' union", "person")
+CHIEF = Speaker("Helen Marr", "chief executive", "person")
+COACH = Speaker("Miriam Hale", "coach", "person")
+CAPTAIN = Speaker("Dan Okoro", "captain", "person")
+ANALYST = Speaker("Priya Rao", "an analyst", "person")
 
 
-def hit(row: int, text: str, speaker: Speaker | None) -> Hit:
-    sentence = Sentence(0, len(text), text, speaker)
-    passage = Passage("a", "T", None, None, None, row, 0, len(text), text, (sentence,))
-    return Hit(passage, row, 1.0 - row / 100, sentence, {})
+def hit(row: int, *said: tuple[str, Speaker | None], paragraph: int | None = None) -> Hit:
+    sentences, start = [], 0
+    for text, speaker in said:
+        sentences.append(Sentence(start, start + len(text), text, speaker))
+        start += len(text) + 1
+    text = " ".join(t for t, _ in said)
+    number = row if paragraph is None else paragraph
+    passage = Passage("a", "T", None, None, None, number, 0, len(text), text, tuple(sentences))
+    return Hit(passage, row, 1.0 - row / 100, sentences[0], {})
 
 
 CLAIM = hit(
-    13, "Last month, Wagner received rockets and missiles from North Korea, Kirby said.", KIRBY
+    5, ("Carla Benn said Acme planned to cut 600 jobs at its headquarters next year.", UNION)
 )
 DENIAL = hit(
-    16,
-    "“Everyone knows that North Korea has not supplied arms to the Russian Federation,” "
-    "Prigozhin said. “These arms deliveries are nothing more than rumor.”",
-    PRIGOZHIN,
+    6,
+    ("Marr rejected the claim.", CHIEF),
+    (
+        "“There is no plan to cut jobs at our headquarters. That is simply not true,” she said.",
+        CHIEF,
+    ),
 )
-UNRELATED = hit(10, "About 1,000 Wagner fighters have been killed in Bakhmut, Kirby said.", KIRBY)
-NARRATION = hit(14, "Wagner, not the Russian government, has not paid North Korea.", None)
+UNRELATED = hit(9, ("Marr said prices would fall on 40 products next year.", CHIEF))
+NARRATION = hit(2, ("Acme has no plan to cut jobs at its headquarters, the filing shows.", None))
 
 
-def test_a_claim_and_a_denial_by_different_speakers_on_one_subject_contest() -> None:
-    [contest] = find_contests([CLAIM, DENIAL], "Did Wagner get arms from North Korea?")
+def test_a_denial_of_the_same_claim_by_another_source_is_a_dispute() -> None:
+    """A named source rejecting what another said about the same thing is a dispute, with
+    both sides named and a verbatim phrase of what is disputed."""
+    [contest] = find_contests([CLAIM, DENIAL], "Will Acme cut jobs at its headquarters?")
     assert (contest.claim, contest.denial) == (CLAIM, DENIAL)
-    assert {"north", "korea"} <= set(contest.subject)
+    assert (contest.claimant, contest.denier) == ("Carla Benn", "Helen Marr")
+    assert "cut 600 jobs at its headquarters" in contest.what
+    assert {"job", "headquart"} <= set(contest.subject)
 
 
-def test_no_contest_without_a_shared_subject_or_a_second_named_speaker() -> None:
-    assert find_contests([UNRELATED, DENIAL], "How many died in Bakhmut?") == []
-    assert find_contests([CLAIM, NARRATION], "Did North Korea send arms?") == []
-    same_speaker = hit(17, "North Korea has not sent rockets, Kirby said later.", KIRBY)
-    assert find_contests([CLAIM, same_speaker], "North Korea rockets?") == []
+def test_no_dispute_without_a_second_source_or_the_same_claim() -> None:
+    """Narration is not a side; the same source twice is not a dispute; another topic is not."""
+    assert find_contests([CLAIM, NARRATION], "Will Acme cut jobs?") == []
+    same = hit(7, ("Benn said there is no plan to cut jobs at the headquarters.", UNION))
+    assert find_contests([CLAIM, same], "jobs at the headquarters?") == []
+    assert find_contests([UNRELATED, CLAIM], "prices?") == []
+
+
+def test_two_people_talking_about_the_title_agree() -> None:
+    """A coach who will fight for the title and a captain who never doubted winning it do
+    not contradict each other: a shared topic word and a "never" are not a dispute."""
+    coach = hit(
+        3, ("“We will fight for the title until the last day of the season,” Hale said.", COACH)
+    )
+    captain = hit(4, ("“I never doubted that this team could win the title,” Okoro said.", CAPTAIN))
+    assert find_contests([coach, captain], "Can they win the title?") == []
+    assert find_contests([captain, coach], "Can they win the title?") == []
+
+
+def test_an_analyst_who_is_not_surprised_contradicts_nobody() -> None:
+    """ "I am not surprised" negates nothing anyone claimed."""
+    analyst = hit(8, ("“I am not surprised at all by the guidance cut,” Rao said.", ANALYST))
+    assert find_contests([UNRELATED, analyst], "guidance?") == []
+    assert find_contests([analyst, UNRELATED], "guidance?") == []
+
+
+def test_the_same_thing_said_with_opposite_polarity_is_a_dispute() -> None:
+    """ "Nobody sent a text" against "a text alert was sent": a dispute, no denial word needed."""
+    resident = Speaker("Mark Hendy", "chairman of the residents' association", "person")
+    director = Speaker("Lucia Ferro", "emergency director", "person")
+    no = hit(1, ("“Nobody knocked on doors, nobody sent a text,” Hendy said.", resident))
+    yes = hit(2, ("Ferro said a text alert had been sent to every phone in the zone.", director))
+    [contest] = find_contests([no, yes], "Was a text alert sent?")
+    assert {contest.claimant, contest.denier} == {"Mark Hendy", "Lucia Ferro"}
+
+
+def test_russian_and_german_denials_are_read() -> None:
+    """опроверг/неправда and "wies das zurück" deny what the other side said."""
+    deputy = Speaker("Ирина Семёнова", None, "person")
+    mayor = Speaker("Андрей Волков", None, "person")
+    claim = hit(1, ("Семёнова заявила, что замену балок на втором пролёте не начинали.", deputy))
+    denial = hit(
+        2, ("Волков назвал это неправдой: замена балок на втором пролёте началась в июне.", mayor)
+    )
+    assert find_contests([claim, denial], "замена балок")
+    sprecher = Speaker("Jürgen Hof", "Sprecher", "person")
+    vogel = Speaker("Katrin Vogt", "Oberbürgermeisterin", "person")
+    claim = hit(1, ("Hof sagte, die Brücke koste 30 Millionen Euro mehr als geplant.", sprecher))
+    denial = hit(
+        2, ("Vogt wies das zurück. Die Brücke sei in den Millionen Euro enthalten.", vogel)
+    )
+    assert find_contests([claim, denial], "Brücke Kosten")
 
 
 def test_the_other_side_of_a_dispute_is_added_to_the_answer() -> None:
-    shown = with_other_side([CLAIM], [CLAIM, UNRELATED, DENIAL], "Did North Korea arm Wagner?", 3)
+    """An answer that shows one side of a dispute also shows the other."""
+    shown = with_other_side([CLAIM], [CLAIM, UNRELATED, DENIAL], "Will Acme cut jobs?", 3)
     assert shown == (CLAIM, DENIAL)
 
 
 def test_a_disputed_answer_says_so_and_names_both_sides() -> None:
-    contests = tuple(find_contests([CLAIM, DENIAL], "North Korea weapons?"))
+    """The reply flags the dispute, names who claims and who denies, and the JSON says what."""
+    contests = tuple(find_contests([CLAIM, DENIAL], "headquarters jobs?"))
     answer = Answer("q", Status.ANSWERED, (CLAIM, DENIAL), contests=contests)
-    assert to_plain(answer).startswith(
-        "⚖️ Disputed: claimed by John Kirby, denied by Yevgeny Prigozhin."
+    assert to_plain(answer).startswith("⚖️ Disputed: claimed by Carla Benn, denied by Helen Marr.")
+    [row] = to_json(answer)["contested"]
+    assert (row["claim"], row["denial"], row["claimed_by"], row["denied_by"]) == (
+        0,
+        1,
+        "Carla Benn",
+        "Helen Marr",
     )
-    assert to_json(answer)["contested"] == [
-        {
-            "claim": 0,
-            "denial": 1,
-            "claimed_by": "John Kirby",
-            "denied_by": "Yevgeny Prigozhin",
-            "subject": ["korea", "north"],
-        }
-    ]
+    assert "jobs at its headquarters" in row["what"]
+
+
+def test_a_contest_keeps_its_original_fields() -> None:
+    """Contest(claim, denial, subject) still builds for callers that only know those three."""
+    contest = Contest(CLAIM, DENIAL, ("job",))
+    assert (contest.claimant, contest.denier, contest.what) == ("", "", "")

@@ -1,4 +1,9 @@
-"""Speaker attribution: the bot must cite who made each claim, and say nobody rather than guess."""
+"""Speaker attribution: the bot cites who made each claim, and says nobody rather than guess.
+
+Every name here is invented; the rules are those of news prose, not of one article. The
+labelled articles (tests/fixtures, the seed, ../shared news-dev) are scored as a whole in
+tests/integration/test_speaker_quality.py.
+"""
 
 from pathlib import Path
 
@@ -11,89 +16,15 @@ from index.speakers import Speaker, attribute_speakers
 
 DATA = Path(__file__).parent.parent / "data" / "speakers"
 
-KIRBY = "John Kirby"
-PRIGOZHIN = "Yevgeny Prigozhin"
-KIRBY_ROLE = "the National Security Council’s strategic communications coordinator"
 
-# The seed article's body: "News <headline>" and the web boilerplate lines already dropped.
-SEED = [
-    "The latest downgrade of U.S. intelligence suggests that the Russian mercenary group Wagner "
-    "is expanding its influence and is recruiting criminals from prisons — including some with "
-    "serious illnesses — to supplement Moscow’s flagging military.",
-    "A senior U.S. official said the group recently received weapons from North Korea, a sign of "
-    "the group’s growing role in the war in Ukraine.",
-    "The U.S. believes Wagner could be drawn into a power struggle with the Russian military "
-    "itself in a battle for influence with the Kremlin.",
-    "“In some cases, Russian military officials actually followed Wagner’s lead,” said John "
-    "Kirby, the National Security Council’s strategic communications coordinator. “It was clear "
-    "to us that Wagner was becoming a competitor to the Russian military and other Russian "
-    "ministries.”",
-    "The Wagner group revelations came a day after Ukrainian President Volodymyr Zelensky’s "
-    "historic visit to Washington, in which he thanked the U.S. for military assistance and said "
-    "more was needed to fend off Russia attack.",
-    "Wagner has emerged as a key figure in the 10-month conflict. The group is often described as "
-    "President Vladimir Putin’s covert army. Since its founding in 2014, it has expanded its "
-    "footprint globally and has been accused of war crimes in Africa, Syria and Ukraine.",
-    "On Wednesday, the United States imposed new restrictions on the export of Wagner’s access to "
-    "technology.",
-    "Kirby said the United States estimates that Wagner currently has about 50,000 personnel "
-    "deployed in Ukraine, 40,000 of whom may be convicts recruited from Russian prisons. The group "
-    "spends $100 million a month to fund its operations in Ukraine, he said.",
-    "The organization’s founder, Yevgeny Prigozhin, even traveled to Russian prisons to "
-    "personally recruit criminals to fight on the front lines. Kirby said some of them had "
-    "“severe medical conditions”.",
-    "“It seems that Mr. Prigozhin is willing to throw Russian corpses into Bakhmut’s meat "
-    "grinder. In fact, in just the last few weeks, about 1,000 Wagner fighters have been killed "
-    "in combat, and we believe that 90% of these 1,000 fighters were actually Criminals,” Kirby "
-    "said.",
-    "Prigorzhin, sometimes referred to as “Putin’s cook,” has close ties to the Russian "
-    "president. But Kirby said he was working to strengthen those ties by recruiting mercenaries "
-    "to bolster the Russian military.",
-    "“It all depends on how good he is in Mr Putin’s eyes and how well he stands in the "
-    "Kremlin,” he said. “In fact, we could even say his influence is growing.”",
-    "Last month, Wagner received infantry rockets and missiles from North Korea, Kirby said, "
-    "demonstrating how Russia and its military partners continue to seek ways to bypass Western "
-    "sanctions and export controls.",
-    "Wagner, not the Russian government, paid for the equipment. The U.S. does not believe this "
-    "will significantly change the battlefield dynamics in Ukraine – but has suggested that North "
-    "Korea may be planning to provide more supplies.",
-    "Prigozhin said on Thursday that Kirby’s claim that his group got weapons from North Korea "
-    "was “nothing more than gossip and speculation.”",
-    "“Everyone knows that North Korea has not supplied arms to the Russian Federation for a long "
-    "time,” Prigozhin said in a statement on his Telegram channel. “And there have been no other "
-    "similar attempts. So these North Korean arms deliveries are nothing more than rumor and "
-    "speculation.”",
-]
-
-# Paragraph number (1-based) -> speaker name of each sentence; None is the article's narration.
-# p5 ("... Zelensky's historic visit to Washington, in which he thanked the U.S. ... and said
-# more was needed") reports Zelensky's words: he is the only person the sentence names.
-SEED_EXPECTED = {
-    1: [None],
-    2: ["a senior U.S. official"],
-    3: [None],
-    4: [KIRBY, KIRBY],
-    5: ["Volodymyr Zelensky"],
-    6: [None, None, None],
-    7: [None],
-    8: [KIRBY, KIRBY],
-    9: [None, KIRBY],
-    10: [KIRBY, KIRBY],
-    11: [None, KIRBY],
-    12: [KIRBY, KIRBY],
-    13: [KIRBY],
-    14: [None, None],
-    15: [PRIGOZHIN],
-    16: [PRIGOZHIN, PRIGOZHIN, PRIGOZHIN],
-}
+def names(paragraphs: list[str], language: str = "en") -> list[list[str | None]]:
+    rows = attribute_speakers(paragraphs, language=language)
+    return [[s.name if s else None for s in row] for row in rows]
 
 
-def names(paragraphs: list[str]) -> list[list[str | None]]:
-    return [[s.name if s else None for s in row] for row in attribute_speakers(paragraphs)]
-
-
-def labels(paragraphs: list[str]) -> list[list[str | None]]:
-    return [[s.label() if s else None for s in row] for row in attribute_speakers(paragraphs)]
+def labels(paragraphs: list[str], language: str = "en") -> list[list[str | None]]:
+    rows = attribute_speakers(paragraphs, language=language)
+    return [[s.label() if s else None for s in row] for row in rows]
 
 
 def load(name: str) -> list[str]:
@@ -101,43 +32,228 @@ def load(name: str) -> list[str]:
     return [p.strip() for p in text.split("\n\n") if p.strip()]
 
 
-@pytest.mark.parametrize(("number", "expected"), SEED_EXPECTED.items())
-def test_seed_article_cites_the_right_speaker_for_each_sentence(
-    number: int, expected: list[str | None]
-) -> None:
-    assert names(SEED)[number - 1] == expected
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        (["Officials said the talks failed."], [["officials"]]),
+        (["Jane Roe said the plan had failed."], [["Jane Roe"]]),
+        (
+            ["“We are ready,” said Maria Lopez, the mayor of Eastvale."],
+            [["Maria Lopez, the mayor of Eastvale"]],
+        ),
+        (
+            ["Marcus Hale, president of the Friends of Oak Park, said the vote mattered."],
+            [["Marcus Hale, president of the Friends of Oak Park"]],
+        ),
+        (
+            ["Council member Dana Pike, who chairs the finance committee, said it balanced."],
+            [["Dana Pike, council member"]],
+        ),
+        (
+            ["Acme's chief executive, Jane Doe, told analysts that sales rose."],
+            [["Jane Doe, Acme's chief executive"]],
+        ),
+        (["The figure rose, according to Tom Reed, a trader."], [["Tom Reed, a trader"]]),
+        (
+            ["Interior ministry spokesman Ivan Petrov told reporters that no one was hurt."],
+            [["Ivan Petrov, Interior ministry spokesman"]],
+        ),
+        (
+            ["“We will not back down,” said Mr. O’Hara, the party’s leader."],
+            [["O’Hara, the party’s leader"]],
+        ),
+        (
+            ["The Kremlin said it had no comment. It added that talks would go on."],
+            [["the Kremlin"] * 2],
+        ),
+        (["Reuters reported on Monday that the talks had failed."], [["Reuters"]]),
+        (["In a statement, the ministry said it had opened an inquiry."], [["the ministry"]]),
+        (
+            ["A senior official said the talks failed. He added that no date was set."],
+            [["a senior official"] * 2],
+        ),
+        (['"Yes," said the official. "We will."'], [["the official"] * 2]),
+        (["“Is it over?” Roe asked. “No.”"], [["Roe"] * 2]),
+        (["“Can I go now?” Roe tearfully asked before leaving."], [["Roe"]]),
+        (["Okafor, 52, said the offer was unfair."], [["Okafor"]]),
+        (
+            ["Two people familiar with the matter said the deal was off."],
+            [["two people familiar with the matter"]],
+        ),
+        (["Sen. Pat Quill, R-Ohio, called the ruling “a disgrace.”"], [["Pat Quill, Sen."]]),
+        (["Analysts say a long strike could cost $12 million a day."], [["analysts"]]),
+        (["He wrote on Twitter that the vote was rigged."], [[None]]),  # nobody for "he"
+        (
+            ["Jane Roe, head of the Acme union, welcomed the deal but warned it was late."],
+            [["Jane Roe, head of the Acme union"]],
+        ),
+    ],
+)
+def test_attribution_forms_of_news_prose(paragraphs: list[str], expected: list[list[str]]) -> None:
+    """Each common way news prose attributes a sentence names its source and role as written."""
+    assert labels(paragraphs) == expected
 
 
-def test_seed_speakers_carry_their_roles_as_written() -> None:
-    result = attribute_speakers(SEED)
-    assert result[3][0] == Speaker(KIRBY, KIRBY_ROLE)
-    assert result[7][0] == Speaker(KIRBY, KIRBY_ROLE)  # "Kirby said" later still has the role
-    assert result[14][0] == Speaker(PRIGOZHIN, "the organization’s founder")
-    assert result[1][0] == Speaker("a senior U.S. official")
+def test_a_possessive_role_before_a_name_keeps_the_next_quote_with_that_speaker() -> None:
+    """ "Northgate's captain, Ben Osei, said" is Osei speaking; his next quote is not the
+    opposing coach's, and a later bare surname is him again."""
+    article = [
+        "Northgate's captain, Ben Osei, said the team was ready. “We will win,” he said.",
+        "Opposing coach Lara Finch said her side had no fear.",
+        "“We have prepared for this all year,” Osei said.",
+    ]
+    assert names(article) == [["Ben Osei", "Ben Osei"], ["Lara Finch"], ["Ben Osei"]]
 
 
-def test_he_said_belongs_to_the_previous_speaker_not_the_last_person_mentioned() -> None:
-    # p11 mentions Prigozhin ("he was working"), but Kirby is the one who spoke.
-    assert names(SEED[10:12]) == [[None, "Kirby"], ["Kirby", "Kirby"]]
+def test_a_surname_resolves_to_the_full_name_given_earlier() -> None:
+    """A surname alone (even misspelt by a letter) is the person the article named in full."""
+    article = [
+        "Dmitri Kovach, the union's chairman, spoke first.",
+        "Kovacch said the vote was won.",
+    ]
+    assert names(article) == [[None], ["Dmitri Kovach"]]
+    assert labels(article)[1] == ["Dmitri Kovach, the union's chairman"]
 
 
-def test_a_surname_alone_resolves_to_the_full_name_given_earlier() -> None:
-    assert names(SEED)[7][0] == KIRBY
+def test_he_said_is_the_last_speaker_and_she_said_skips_a_man() -> None:
+    """A pronoun is the latest speaker who can be meant: "she" never a "Mr."."""
+    article = [
+        "“It is frightening,” said Hannah Price, a mother of two.",
+        "Mr. Tom Ellery said his daughter had also been ill.",
+        "“Nobody told us anything,” she said.",
+        "“We were lucky,” he said.",
+    ]
+    assert names(article) == [["Hannah Price"], ["Tom Ellery"], ["Hannah Price"], ["Tom Ellery"]]
 
 
-def test_a_surname_misspelled_by_one_letter_still_resolves() -> None:
-    article = ["Yevgeny Prigozhin founded Wagner.", "Prigorzhin said the claim was false."]
-    assert names(article) == [[None], [PRIGOZHIN]]
+def test_he_told_someone_is_not_the_person_told() -> None:
+    """ "he told Roe": he is the speaker before Roe, never Roe."""
+    article = [
+        "Sam Vance, the chief executive, said sales rose.",
+        "Ann Roe, the chair, said she agreed.",
+        "“We did it,” he told Roe.",
+    ]
+    assert names(article)[2] == ["Sam Vance"]
 
 
-def test_a_subject_who_reports_a_claim_is_the_speaker_not_the_person_in_the_claim() -> None:
-    assert names(SEED)[14] == [PRIGOZHIN]  # not Kirby, whose claim it reports
+def test_a_quote_paragraph_continues_the_speaker_of_the_paragraph_before() -> None:
+    """A paragraph that is only a quote belongs to whoever spoke at the end of the last one,
+    and to nobody after narration."""
+    article = ["“We are ready,” said Maria Lopez, the mayor.", "“Nobody will be left behind.”"]
+    assert names(article) == [["Maria Lopez"], ["Maria Lopez"]]
+    narrated = ["Roe said the war was far from over.", "Fighting continued.", "“We will see.”"]
+    assert names(narrated) == [["Roe"], [None], [None]]
 
 
-def test_every_paragraph_gets_one_speaker_per_sentence() -> None:
-    for article in (SEED, load("port_strike.txt"), load("measles_outbreak.txt")):
-        result = attribute_speakers(article)
-        assert [len(row) for row in result] == [len(split_sentences(p)) for p in article]
+def test_an_unclosed_quote_runs_on_into_the_next_paragraph() -> None:
+    """Wire copy leaves a quote open across paragraphs; it stays the speaker's."""
+    article = ["“We will rebuild,” said Mayor Ana Ruiz. “Every street will reopen.", "“Every one.”"]
+    assert names(article) == [["Ana Ruiz", "Ana Ruiz"], ["Ana Ruiz"]]
+
+
+def test_the_company_and_the_analyst_are_the_ones_the_article_named() -> None:
+    """A common noun that refers back ("the company", "the analyst", "the band") is the
+    organisation or person the article named with that noun or in its lead."""
+    article = [
+        "Acme Foods’ profit rose 12%, the company said on Thursday.",
+        "Jefferies analyst Jon Matus said the results were fine. "
+        "The stock is cheap, according to the analyst.",
+        "The Hollow Oaks, the folk band whose first album sold well, will tour, the band said.",
+    ]
+    assert names(article) == [["Acme Foods"], ["Jon Matus", "Jon Matus"], ["the Hollow Oaks"]]
+
+
+def test_a_lead_that_withholds_a_name_is_the_one_person_with_that_role() -> None:
+    """ "a prosecutor told a jury" in the lead is the prosecutor the article names later."""
+    article = [
+        "A trader set fire to his shop, a prosecutor told a jury on Tuesday.",
+        "Prosecutor Ada Moreau said he bought fuel.",
+    ]
+    assert names(article) == [["Ada Moreau"], ["Ada Moreau"]]
+
+
+def test_a_relative_clause_pronoun_is_the_one_person_the_sentence_named() -> None:
+    """ "..., in which he thanked them and said" is the one person the sentence names."""
+    sentence = (
+        "It came after President Lev Marin's visit, in which he thanked allies and said more "
+        "was needed."
+    )
+    assert names([sentence]) == [["Lev Marin"]]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Roe visited Kyiv on Monday.",
+        "The group is said to have recruited prisoners.",
+        "The figure could rise, according to a report.",
+        "“We will fight,” he said.",  # a pronoun with nobody to refer to
+        "Midfielder Callum Reed added the third in stoppage time.",
+        "Lind joined in January for a reported fee of 4.5 million pounds.",
+        "Home Star reported $2.53 in earnings per share.",
+        "President Lev Marin met Olaf Berg in Berlin, in which he thanked them and said so.",
+        "“Nobody told us anything,” a sign read.",
+        "The actor said he was moved.",  # "the actor" nobody in the article is
+        "His office said he was travelling.",
+        "Both Roe and Doe said they would run.",
+    ],
+)
+def test_sentences_without_a_clear_source_are_narration_rather_than_a_guess(paragraph: str) -> None:
+    """Without one clear source, a sentence is the article's own (None): a wrong name is
+    worse than none."""
+    assert names([paragraph]) == [[None] * len(split_sentences(paragraph))]
+
+
+def test_a_quoted_title_is_not_speech_carried_on() -> None:
+    """A sentence opening with an album title in quotes is not the last speaker's quote."""
+    article = ["Singer Ada Moss said the band was back.", "“Lantern Row” was certified gold."]
+    assert names(article) == [["Ada Moss"], [None]]
+
+
+def test_russian_attribution() -> None:
+    """заявил/сказала/по словам/сообщили в, «» quotes, a dash before the tag, case forms of
+    surnames, and the verb's gender choosing whom он/она means."""
+    article = [
+        "Министр финансов Ольга Серова заявила, что бюджет сбалансирован.",
+        "«Мы выполнили все обязательства. Долгов нет», — сказала Серова журналистам.",
+        "По словам Серовой, дефицита не будет.",
+        "Аналитик Пётр Громов сказал, что рост продолжится. Он добавил, что риски есть.",
+        "Она добавила, что налоги не вырастут.",
+        "По данным городской администрации, мост откроют в мае.",
+    ]
+    assert names(article, "ru") == [
+        ["Ольга Серова"],
+        ["Ольга Серова", "Ольга Серова"],
+        ["Ольга Серова"],
+        ["Пётр Громов", "Пётр Громов"],
+        ["Ольга Серова"],
+        ["городская администрация"],
+    ]
+    company = ["Агрохолдинг «Северный луг» открыл завод, сообщили в компании."]
+    assert names(company, "ru") == [["Северный луг"]]  # the company the lead names
+
+
+def test_german_attribution() -> None:
+    """sagte/erklärte/wies zurück/laut/nach Angaben, „“ quotes, subjunctive reported speech."""
+    article = [
+        "Bürgermeisterin Eva Lenz sagte, die Stadt spare. „Wir sparen“, erklärte Lenz.",
+        "Laut Lenz sinken die Kosten.",
+        "Die Stadtwerke Auenfeld teilten mit, dass die Preise steigen. Man rechne mit mehr Kunden.",
+        "Lenz wies das zurück.",
+        "Der Bau beginnt nach Angaben der Stadtverwaltung im Mai.",
+    ]
+    assert names(article, "de") == [
+        ["Eva Lenz", "Eva Lenz"],
+        ["Eva Lenz"],
+        ["Stadtwerke Auenfeld", "Stadtwerke Auenfeld"],
+        ["Eva Lenz"],
+        ["Stadtverwaltung"],
+    ]
+
+
+def test_an_unknown_language_is_read_as_english() -> None:
+    """A language without its own rules falls back to English, never fails."""
+    assert names(["Jane Roe said it was over."], "xx") == [["Jane Roe"]]
 
 
 PORT = "port_strike.txt"
@@ -147,8 +263,12 @@ KOVALENKO = "Dmitri Kovalenko, the union’s regional chairman"
 OKONJO = "Amara Okonjo, the county’s chief medical officer"
 REYES = "J. Michael Reyes, a pediatrician at St. Brendan’s Hospital"
 SPOKESPERSON = "a spokesperson for the Meridian Shipping Line"
+PRICE = "Hannah Price, a mother of two in Eastbrook"
 
 
+# Changed from the first version, because the new behaviour is right: a description that is
+# not a job ("a mother of two") is still who the source is, so it is shown; a common noun
+# opening a sentence ("School board members") is written in lower case like any unnamed source.
 @pytest.mark.parametrize(
     ("article", "number", "expected", "why"),
     [
@@ -170,143 +290,63 @@ SPOKESPERSON = "a spokesperson for the Meridian Shipping Line"
         (MEASLES, 5, [REYES] * 2, "initials; Mr. Reyes is J. Michael Reyes"),
         (MEASLES, 6, [REYES] * 2, "he said: the last speaker, whole quote paragraph"),
         (MEASLES, 7, [OKONJO] * 2, "surname only, then she added"),
-        (MEASLES, 8, ["School board members"], "plural unnamed source"),
+        (MEASLES, 8, ["school board members"], "plural unnamed source"),
         (MEASLES, 9, [None, None], "narration"),
-        (MEASLES, 10, ["Hannah Price"] * 2, "an appositive that is not a job is not a role"),
+        (MEASLES, 10, [PRICE] * 2, "a description after the name is shown with it"),
         (MEASLES, 11, ["Tom Ellery"] * 2, "'who lives next door' is skipped; Mr. marks a man"),
-        (MEASLES, 12, ["Hannah Price"], "she said skips the man who spoke last"),
+        (MEASLES, 12, [PRICE], "she said skips the man who spoke last"),
     ],
 )
-def test_fixture_articles_cite_the_right_speaker(
+def test_older_fixture_articles_cite_the_right_speaker(
     article: str, number: int, expected: list[str | None], why: str
 ) -> None:
+    """Each sentence of the two older test articles names its source as a reader would."""
     assert labels(load(article))[number - 1] == expected, why
 
 
-@pytest.mark.parametrize(
-    ("paragraphs", "expected"),
-    [
-        (["Officials said the talks failed."], [["officials"]]),
-        (
-            ["The Kremlin said it had no comment. It added that talks would go on."],
-            [["the Kremlin"] * 2],
-        ),
-        (
-            ["A senior official said the talks failed. He added that no date was set."],
-            [["a senior official"] * 2],
-        ),
-        (
-            ["Ukrainian President Volodymyr Zelensky said more aid was needed."],
-            [["Volodymyr Zelensky, Ukrainian President"]],
-        ),
-        (
-            ["Kremlin spokesman Dmitry Peskov told reporters that Moscow had no plans."],
-            [["Dmitry Peskov, Kremlin spokesman"]],
-        ),
-        (
-            ["“We will not back down,” said Mr. O’Brien, the party’s leader."],
-            [["O’Brien, the party’s leader"]],
-        ),
-        (["The Pentagon said on Friday that it had sent more troops."], [["the Pentagon"]]),
-        (
-            ["Russia’s Defense Ministry said the strikes hit military targets."],
-            [["Russia’s Defense Ministry"]],
-        ),
-        (["In a statement, the ministry said it had opened an inquiry."], [["the ministry"]]),
-        (['"Yes," said the official. "We will."'], [["the official"] * 2]),
-        (["“Is it over?” Kirby asked. “No.”"], [["Kirby"] * 2]),
-        (["Okafor, 52, said the offer was unfair."], [["Okafor"]]),
-        (
-            ["The official, who spoke on condition of anonymity, said the plan had changed."],
-            [["the official"]],
-        ),
-        (
-            ["Two people familiar with the matter said the deal was off."],
-            [["two people familiar with the matter"]],
-        ),
-        (
-            [
-                "Ursula von der Leyen said the bloc would respond.",
-                "Von der Leyen added that sanctions were ready.",
-            ],
-            [["Ursula von der Leyen"], ["Ursula von der Leyen"]],
-        ),
-        (
-            [
-                "The country’s army chief, Gen. Valery Zaluzhny, said the front was stable.",
-                "“It is cold,” Zaluzhny said.",
-            ],
-            [
-                ["Valery Zaluzhny, the country’s army chief"],
-                ["Valery Zaluzhny, the country’s army chief"],
-            ],
-        ),
-    ],
-)
-def test_attribution_conventions_of_news_prose(
-    paragraphs: list[str], expected: list[list[str | None]]
-) -> None:
-    assert labels(paragraphs) == expected
-
-
-@pytest.mark.parametrize(
-    "paragraph",
-    [
-        "Kirby visited Kyiv on Monday.",
-        "The group is said to have recruited prisoners.",
-        "The figure could rise, according to a report.",
-        "“We will fight,” he said.",  # a pronoun with nobody to refer to
-        "The U.S. believes Wagner could be drawn into a power struggle.",
-        "Zelensky met Biden, in which he thanked the U.S. and said more was needed.",
-        # two people named before "in which he": either could be "he"
-        "President Joe Biden met Olaf Scholz in Berlin, in which he thanked Germany and said so.",
-        "“Nobody told us anything,” a sign read.",
-    ],
-)
-def test_sentences_without_a_clear_source_are_narration_rather_than_a_guess(
-    paragraph: str,
-) -> None:
-    assert names([paragraph]) == [[None]]
-
-
-def test_a_quote_paragraph_after_narration_is_not_given_to_an_earlier_speaker() -> None:
-    article = ["Kirby said the war was far from over.", "Fighting continued.", "“We will see.”"]
-    assert names(article) == [["Kirby"], [None], [None]]
-
-
-def test_a_pure_quote_paragraph_continues_the_previous_speaker() -> None:
-    article = ["“We are ready,” said Maria Lopez, the mayor.", "“Nobody will be left behind.”"]
-    assert labels(article) == [["Maria Lopez, the mayor"], ["Maria Lopez, the mayor"]]
-
-
-def test_an_unclosed_quote_runs_on_into_the_next_paragraph() -> None:
-    article = ["“We will rebuild,” said Mayor Ana Ruiz. “Every street will reopen.", "“Every one.”"]
-    assert names(article) == [["Ana Ruiz", "Ana Ruiz"], ["Ana Ruiz"]]
-
-
-def test_they_said_refers_to_the_last_group_or_organisation() -> None:
-    article = ["Kirby said the war went on.", "Officials said X. They added that Y was likely."]
-    assert names(article) == [["Kirby"], ["officials", "officials"]]
+def test_every_paragraph_gets_one_speaker_per_sentence() -> None:
+    """The answer is aligned with split_sentences, one entry per sentence."""
+    for article in (load(PORT), load(MEASLES)):
+        result = attribute_speakers(article)
+        assert [len(row) for row in result] == [len(split_sentences(p)) for p in article]
 
 
 def test_a_label_is_the_name_with_its_role_or_just_the_name() -> None:
-    assert Speaker(KIRBY, KIRBY_ROLE).label() == f"{KIRBY}, {KIRBY_ROLE}"
+    """label() is "name, role" when a role is known."""
+    assert Speaker("Jane Roe", "the mayor").label() == "Jane Roe, the mayor"
     assert Speaker("the Kremlin").label() == "the Kremlin"
+
+
+def test_speakers_say_what_kind_of_source_they_are() -> None:
+    """A person, an organisation or an unnamed source: the dispute check needs named ones."""
+    [[person], [org], [unnamed]] = attribute_speakers(
+        ["Jane Roe said no.", "The Kremlin said yes.", "A senior official said maybe."]
+    )
+    assert (person.kind, org.kind, unnamed.kind) == ("person", "organisation", "unnamed")
 
 
 @pytest.mark.parametrize("paragraphs", [[], [""], ["No source here at all"]])
 def test_empty_or_sourceless_articles_have_no_speakers(paragraphs: list[str]) -> None:
+    """Nothing to attribute gives no speaker, and no error."""
     assert attribute_speakers(paragraphs) == [[None] * len(split_sentences(p)) for p in paragraphs]
 
 
 def test_attribution_is_deterministic() -> None:
-    assert attribute_speakers(SEED) == attribute_speakers(list(SEED))
+    """The same article gives the same speakers every time."""
+    article = load(MEASLES)
+    assert attribute_speakers(article) == attribute_speakers(list(article))
 
 
-PIECES = ["Kirby ", "said ", "he ", "“", "”", ", ", ". ", "The official ", "Mr. ", "according to "]
+PIECES = ["Roe ", "said ", "he ", "“", "”", ", ", ". ", "The official ", "Mr. ", "according to "]
 
 
-@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=30).map("".join), max_size=4))
-def test_any_article_gets_exactly_one_answer_per_sentence(paragraphs: list[str]) -> None:
-    result = attribute_speakers(paragraphs)
+@given(
+    st.lists(st.lists(st.sampled_from(PIECES), max_size=30).map("".join), max_size=4),
+    st.sampled_from(["en", "ru", "de"]),
+)
+def test_any_article_gets_exactly_one_answer_per_sentence(
+    paragraphs: list[str], language: str
+) -> None:
+    """Whatever the text, every sentence gets exactly one answer (a speaker or None)."""
+    result = attribute_speakers(paragraphs, language=language)
     assert [len(row) for row in result] == [len(split_sentences(p)) for p in paragraphs]
