@@ -19,6 +19,7 @@ from corpus.continuation import add_continuations
 from corpus.decode import decode_html
 from corpus.errors import ExtractionError
 from corpus.furniture import Block, clean_blocks
+from corpus.titles import headline, page_titles
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +75,13 @@ class Extractor:
         if tree is None:
             raise ExtractionError("not an HTML page")
         declared = _declared_language(tree)
+        html_title, h1 = page_titles(tree)
         page_tree = copy.deepcopy(tree)  # trafilatura prunes the tree it is given
         doc = _trafilatura(copy.deepcopy(tree), url, favor_precision=False)
         if doc is None or doc.body is None:
             raise ExtractionError("no article text found (a home page, an index or an error page?)")
-        title = _clean(doc.title or "")
+        source = _clean(doc.sitename or "") or _host(doc.url or url)
+        title = headline(_clean(doc.title or ""), source, doc.url or url, html_title, h1)
         blocks = _blocks(doc.body)
         precise = _trafilatura(tree, url, favor_precision=True)
         if precise is not None and precise.body is not None:
@@ -98,7 +101,7 @@ class Extractor:
             title = paragraphs[0][:120]
         return Extracted(
             title=title,
-            source=_clean(doc.sitename or "") or _host(doc.url or url),
+            source=source,
             author=_clean(doc.author or "") or None,
             date=(doc.date or "")[:10] or None,
             url=_canonical(doc.url, url),
