@@ -101,7 +101,11 @@ def plain_trafilatura() -> Callable[[str, str], dict[str, str | None]]:
     def run(html: str, url: str) -> dict[str, str | None]:
         doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
         text = trafilatura.extract(html, url=url) or ""
-        return {"text": text, "title": doc.title if doc else None, "date": doc.date if doc else None}
+        return {
+            "text": text,
+            "title": doc.title if doc else None,
+            "date": doc.date if doc else None,
+        }
 
     return run
 
@@ -181,8 +185,10 @@ def load_pages(limit: int | None) -> dict[str, tuple[str, str, str]]:
 
 
 def print_table(results: list[dict]) -> None:
-    print(f"{'extractor':<22} {'P':>6} {'R':>6} {'F1':>6} {'F1 h0':>6} {'F1 h1':>6} "
-          f"{'title':>6} {'date':>6} {'ms/page':>8}")
+    print(
+        f"{'extractor':<22} {'P':>6} {'R':>6} {'F1':>6} {'F1 h0':>6} {'F1 h1':>6} "
+        f"{'title':>6} {'date':>6} {'ms/page':>8}"
+    )
     for r in results:
         date = f"{r['date_accuracy']:.3f}" if r["date_accuracy"] is not None else "-"
         print(

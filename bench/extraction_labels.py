@@ -1,4 +1,4 @@
-"""Derive the title and date labels of ../shared/eval/extraction-dev/ (written once, then hand-checked).
+"""Title and date labels of ../shared/eval/extraction-dev/ (derived once, then hand-checked).
 
 The benchmark gives only article bodies. A page's title is right when it is one of the titles the
 page itself states: its `og:title`, its `<title>` without the site's name, its first non-empty
@@ -10,7 +10,8 @@ exists. Dates are taken as written (the date part, no time-zone conversion).
 
 Every page's labels were then read by hand against the page; HAND_CHECKED records what that
 changed and why. Run: .venv/bin/python bench/extraction_labels.py  (writes bench/data/).
-(Needs lxml, which trafilatura brings.) The extractor is never consulted here, so the labels cannot follow what it outputs.
+(Needs lxml, which trafilatura brings.) The extractor is never consulted here, so the labels
+cannot follow what it outputs.
 """
 
 from __future__ import annotations
@@ -26,10 +27,16 @@ import lxml.html
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "eval" / "extraction-dev"
 OUT = ROOT / "bench" / "data" / "extraction_labels.json"
-MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTH_NAMES = "jan feb mar apr may jun jul aug sep oct nov dec"
+MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split(), 1)}  # noqa: SIM905
 SEPARATORS = re.compile(r"\s+(?:\||-|–|—)\s+")
-PUBLISHED = ("article:published_time", "datePublished", "article:published", "pubdate",
-             "sailthru.date")
+PUBLISHED = (
+    "article:published_time",
+    "datePublished",
+    "article:published",
+    "pubdate",
+    "sailthru.date",
+)
 
 # Reading the derived labels of every page by hand: what the rules above got wrong, and why.
 HAND_CHECKED = {
@@ -42,7 +49,9 @@ HAND_CHECKED = {
 
 
 def meta(tree, key):
-    for value in tree.xpath(f'//meta[@property="{key}" or @name="{key}" or @itemprop="{key}"]/@content'):
+    for value in tree.xpath(
+        f'//meta[@property="{key}" or @name="{key}" or @itemprop="{key}"]/@content'
+    ):
         if value.strip():
             return " ".join(value.split())
     return None
@@ -63,10 +72,12 @@ def strip_site(title, names):
         cuts = list(SEPARATORS.finditer(title))
         if not cuts:
             return title
-        last = title[cuts[-1].end():]
+        last = title[cuts[-1].end() :]
         squashed = re.sub(r"\W", "", last.lower())
-        named = any(squashed and (squashed in re.sub(r"\W", "", n) or re.sub(r"\W", "", n) in squashed)
-                    for n in names)
+        named = any(
+            squashed and (squashed in re.sub(r"\W", "", n) or re.sub(r"\W", "", n) in squashed)
+            for n in names
+        )
         if not (named or len(last.split()) <= 3):
             return title
         title = title[: cuts[-1].start()]
@@ -79,7 +90,10 @@ def titles(tree, page, url):
     title = tree.xpath("//title/text()")
     h1 = [" ".join(h.text_content().split()) for h in tree.iter("h1")]
     h1 = [h for h in h1 if h][:1]
-    ld = [htmlmod.unescape(json.loads(f'"{m}"')) for m in re.findall(r'"headline"\s*:\s*"((?:[^"\\]|\\.)*)"', page)][:1]
+    ld = [
+        htmlmod.unescape(json.loads(f'"{m}"'))
+        for m in re.findall(r'"headline"\s*:\s*"((?:[^"\\]|\\.)*)"', page)
+    ][:1]
     for candidate in [og, " ".join(title[0].split()) if title else None, *h1, *ld]:
         if candidate:
             candidate = strip_site(htmlmod.unescape(candidate), names)
@@ -110,7 +124,9 @@ def dates(tree, page, url):
         found.append(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}")
     found = [d for d in dict.fromkeys(found) if d]
     if not found:
-        found = [d for d in dict.fromkeys(parse_date(t) for t in tree.xpath("//time/@datetime")) if d][:1]
+        found = [
+            d for d in dict.fromkeys(parse_date(t) for t in tree.xpath("//time/@datetime")) if d
+        ][:1]
     return found
 
 
@@ -124,7 +140,9 @@ def main():
         label = {"titles": titles(tree, page, url), "dates": dates(tree, page, url)}
         for prefix, fix in HAND_CHECKED.items():
             if key.startswith(prefix):
-                label["titles"] = [t for t in label["titles"] if t not in fix.get("drop_titles", [])]
+                label["titles"] = [
+                    t for t in label["titles"] if t not in fix.get("drop_titles", [])
+                ]
                 label["dates"] = [d for d in label["dates"] if d not in fix.get("drop_dates", [])]
                 label["hand_checked"] = fix["why"]
         labels[key] = label

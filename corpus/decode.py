@@ -8,7 +8,11 @@ import re
 from corpus.errors import ExtractionError
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 SNIFF_BYTES = 4096  # where HTML puts its <meta charset>
 MAX_CHAOS = 0.2  # charset_normalizer's "mess" above which a guess is no decoding at all
 

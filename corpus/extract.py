@@ -23,6 +23,8 @@ from corpus.titles import headline, page_titles
 
 logger = logging.getLogger(__name__)
 
+# Part of the key of cached extractions (corpus/html_files.py): change it with the rules.
+EXTRACTION_VERSION = "1"
 MIN_ARTICLE_WORDS = 40
 PRECISE_MIN_SHARE = 0.5  # less than this is a home page, an error page or a stub, not an article
 _SPACE = re.compile(r"\s+")
@@ -222,10 +224,11 @@ def _declared_language(tree: Any) -> str | None:
 def _canonical(found: str | None, fetched: str | None) -> str | None:
     """The page's canonical URL, unless it is missing, relative, or just the site's home page
     (templates that link every article to the front page)."""
-    if found and urlsplit(found).scheme in ("http", "https"):
-        if urlsplit(found).path.strip("/") or not fetched or not urlsplit(fetched).path.strip("/"):
-            return found
-    return fetched
+    if not found or urlsplit(found).scheme not in ("http", "https"):
+        return fetched
+    if fetched and not urlsplit(found).path.strip("/") and urlsplit(fetched).path.strip("/"):
+        return fetched
+    return found
 
 
 def _host(url: str | None) -> str | None:
