@@ -48,7 +48,7 @@ def corpus() -> None:
 def corpus_extract(ctx: click.Context, inputs: tuple[str, ...], as_json: bool, jsonl: bool) -> None:
     """Show what would be added from each page or URL; writes nothing."""
     from corpus.errors import IngestError
-    from corpus.ingest import Ingestor, is_url
+    from corpus.ingest import Ingestor, failure_reason, is_url
 
     if as_json and jsonl:
         raise click.UsageError("give --json or --jsonl, not both")
@@ -62,8 +62,9 @@ def corpus_extract(ctx: click.Context, inputs: tuple[str, ...], as_json: bool, j
                 found = ingestor.extract(given)
             except IngestError as exc:
                 failures += 1
-                click.echo(f"failed {given}: {exc}", err=True)
-                obj = {**where, "error": str(exc)}
+                reason = failure_reason(str(exc), given)
+                click.echo(f"failed {given}: {reason}", err=True)
+                obj = {**where, "error": reason}
             else:
                 obj = {**where, **found.article.to_dict()}
                 if not (as_json or jsonl):
@@ -74,7 +75,7 @@ def corpus_extract(ctx: click.Context, inputs: tuple[str, ...], as_json: bool, j
     if as_json:
         click.echo(json.dumps(objects, ensure_ascii=False, indent=2))
     if failures:
-        raise click.ClickException(f"{failures} of {len(inputs)} inputs gave no article")
+        ctx.exit(1)  # each failure has had its one line
 
 
 def _show(given: str, article: Any) -> None:
@@ -118,9 +119,8 @@ def corpus_add(
     written = sum(1 for o in outcomes if o.written)
     if written and not as_json:
         click.echo(f"{written} article{'s' if written > 1 else ''} added; {_NEXT}", err=True)
-    failed = sum(1 for o in outcomes if o.error)
-    if failed:
-        raise click.ClickException(f"{failed} of {len(outcomes)} inputs not added")
+    if any(o.error for o in outcomes):
+        ctx.exit(1)  # each failure has had its one line
 
 
 def _outcome_json(outcome: Any) -> dict[str, Any]:
@@ -260,9 +260,8 @@ def feeds_update(ctx: click.Context, urls: tuple[str, ...], as_json: bool) -> No
         click.echo(f"{added} articles added; {_NEXT}", err=True)
     if not reports and not as_json:
         click.echo("no feeds to update: newsbot feeds add URL", err=True)
-    failed = [r for r in reports if r.error]
-    if failed:
-        raise click.ClickException(f"{len(failed)} of {len(reports)} feeds failed")
+    if any(r.error for r in reports):
+        ctx.exit(1)  # each failed feed has had its one line; the others were updated
 
 
 def _report_json(report: Any) -> dict[str, Any]:

@@ -33,7 +33,11 @@ def decode_html(raw: bytes, declared: str | None = None) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    return _detect(raw, declared or _meta_charset(raw))
+    named = declared or _meta_charset(raw)
+    if named and _codec(named) is None:
+        # Guessing would turn the article into mojibake that no one notices until asked.
+        raise ExtractionError(f"the page declares an unknown text encoding ({named!r})")
+    return _detect(raw, named)
 
 
 def _meta_charset(raw: bytes) -> str | None:

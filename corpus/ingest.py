@@ -110,7 +110,7 @@ class Ingestor:
         try:
             found = self.extract(given)
         except IngestError as exc:
-            return Outcome(given, error=_without_prefix(str(exc), given))
+            return Outcome(given, error=failure_reason(str(exc), given))
         if found.article.date is None and date_hint:
             found = replace(found, article=replace(found.article, date=date_hint))
         return self.add_extracted(found, source_name, url_hint=url_hint)
@@ -173,7 +173,7 @@ def _decoded(response: Response) -> str:
         raise ExtractionError(f"{response.url}: {exc}") from exc
 
 
-def _without_prefix(message: str, given: str) -> str:
+def failure_reason(message: str, given: str) -> str:
     """Errors name the input; the outcome line names it already."""
     for prefix in (f"{given}: ", f"{given.rstrip('/')}: "):
         if message.startswith(prefix):
@@ -184,4 +184,4 @@ def _without_prefix(message: str, given: str) -> str:
     return message
 
 
-__all__ = ["FetchError", "Ingestor", "Outcome", "Source", "is_url", "remove"]
+__all__ = ["FetchError", "Ingestor", "Outcome", "Source", "failure_reason", "is_url", "remove"]
