@@ -190,9 +190,10 @@ def read_feed(response: Response) -> tuple[str | None, list[Entry]]:
         problem = parsed.get("bozo_exception")
         detail = f" ({str(problem).splitlines()[0][:120]})" if problem else ""
         raise FeedError(f"not an RSS or Atom feed{detail}")
-    if parsed.get("bozo") and not parsed.entries:
-        raise FeedError(f"malformed feed ({str(parsed.get('bozo_exception'))[:120]})")
     entries = [e for e in (_entry(raw) for raw in parsed.entries) if e is not None]
+    if parsed.get("bozo") and not entries:  # a slightly broken feed with items is still read
+        problem = str(parsed.get("bozo_exception")).splitlines()[0][:120]
+        raise FeedError(f"malformed feed, no item could be read ({problem})")
     return parsed.feed.get("title"), entries
 
 
