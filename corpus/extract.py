@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +28,7 @@ EXTRACTION_VERSION = "1"
 MIN_ARTICLE_WORDS = 40
 PRECISE_MIN_SHARE = 0.5  # less than this is a home page, an error page or a stub, not an article
 _SPACE = re.compile(r"\s+")
+_BREAK = "\x00"  # an <lb/>; newlines in the page's source are only whitespace
 _LANG = re.compile(r"^[a-zA-Z]{2,3}\b")
 
 
@@ -40,7 +41,6 @@ class Extracted:
     url: str | None  # canonical URL
     language: str
     paragraphs: tuple[str, ...]
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def text(self) -> str:
@@ -59,13 +59,24 @@ class Extracted:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Stages:
+    """The steps beyond trafilatura's own extraction; all of them in the product (the benchmark
+    turns them off one at a time to show what each adds, on both halves of its pages)."""
+
+    precision_first: bool = True
+    continuations: bool = True
+    furniture: bool = True
+
+
 class Extractor:
     """Loaded once (trafilatura's settings, the language identifier), used for many pages."""
 
-    def __init__(self) -> None:
+    def __init__(self, stages: Stages | None = None) -> None:
         import trafilatura  # noqa: F401 - imported here: `newsbot --help` stays instant
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+        self.stages = stages or Stages()
         self._langid = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
     def extract(self, page: str | bytes, url: str | None = None) -> Extracted:
@@ -84,33 +95,41 @@ class Extractor:
             raise ExtractionError("no article text found (a home page, an index or an error page?)")
         source = _clean(doc.sitename or "") or _host(doc.url or url)
         title = headline(_clean(doc.title or ""), source, doc.url or url, html_title, h1)
-        blocks = _blocks(doc.body)
-        precise = _trafilatura(tree, url, favor_precision=True)
-        if precise is not None and precise.body is not None:
-            # trafilatura's precision mode leaves out more furniture, and on some layouts most
-            # of the article: keep it unless it lost most of what the default mode found.
-            narrow = _blocks(precise.body)
-            if _word_count(narrow) >= PRECISE_MIN_SHARE * _word_count(blocks):
-                blocks = narrow
-        blocks = add_continuations(page_tree, blocks)
-        paragraphs = [b.text for b in clean_blocks(blocks, title)]
+        blocks = self._blocks(tree, page_tree, url, _blocks(doc.body))
+        paragraphs = (
+            [b.text for b in clean_blocks(blocks, title, h1)]
+            if self.stages.furniture
+            else [b.text for b in blocks]
+        )
         words = sum(len(p.split()) for p in paragraphs)
         if words < MIN_ARTICLE_WORDS:
             raise ExtractionError(
                 f"no article found: {words} words of text (a home page, an index or an error page?)"
             )
-        if not title:
-            title = paragraphs[0][:120]
         return Extracted(
-            title=title,
+            title=title or paragraphs[0][:120],
             source=source,
             author=_clean(doc.author or "") or None,
             date=(doc.date or "")[:10] or None,
             url=_canonical(doc.url, url),
             language=self._language(" ".join(paragraphs), declared),
             paragraphs=tuple(paragraphs),
-            meta={"declared_language": declared},
         )
+
+    def _blocks(
+        self, tree: Any, page_tree: Any, url: str | None, blocks: list[Block]
+    ) -> list[Block]:
+        if self.stages.precision_first:
+            precise = _trafilatura(tree, url, favor_precision=True)
+            if precise is not None and precise.body is not None:
+                # trafilatura's precision mode leaves out more furniture, and on some layouts
+                # most of the article: keep it unless it lost most of what the default found.
+                narrow = _blocks(precise.body)
+                if _word_count(narrow) >= PRECISE_MIN_SHARE * _word_count(blocks):
+                    blocks = narrow
+        if self.stages.continuations:
+            blocks = add_continuations(page_tree, blocks)
+        return blocks
 
     def _language(self, text: str, declared: str | None) -> str:
         """The body's language as identified; the page's declaration when identification is
@@ -188,7 +207,7 @@ def _lines(element: Any) -> list[tuple[str, float]]:
 def _segments(element: Any, in_link: bool, out: list[tuple[str, bool]]) -> None:
     inside = in_link or element.tag == "ref"
     if element.tag == "lb":
-        out.append(("\n", False))
+        out.append((_BREAK, False))
     elif element.text:
         out.append((element.text, inside))
     for child in element:
@@ -200,7 +219,7 @@ def _segments(element: Any, in_link: bool, out: list[tuple[str, bool]]) -> None:
 def _split_lines(segments: list[tuple[str, bool]]) -> list[list[tuple[str, bool]]]:
     lines: list[list[tuple[str, bool]]] = [[]]
     for text, in_link in segments:
-        parts = text.split("\n")
+        parts = text.split(_BREAK)
         for n, part in enumerate(parts):
             if n:
                 lines.append([])

@@ -19,7 +19,10 @@ CALL_MAX_WORDS = 45  # a call to subscribe or download is a short block of its o
 # Invitations to do something other than read on: subscribe, sign up, download the app, follow.
 _CALL = re.compile(
     r"\b(?:sign up|subscribe|newsletter|click here|tap here|download (?:the|our) app|"
-    r"get (?:the|our) .{0,30}app|follow us|join us on|delivered (?:to|through) your)\b",
+    r"get (?:the|our) .{0,30}app|follow (?:us|our|\S+[’']s (?:full |live )?coverage)|join us on|"
+    r"delivered (?:to|through) your|"
+    # licence notices: "for your personal, non-commercial use", "may not be redistributed"
+    r"personal,? non-commercial use|may not be (?:published|reproduced|redistributed|rewritten))\b",
     re.IGNORECASE,
 )
 # Lines that are furniture whatever the page (matched against the whole block).
@@ -42,14 +45,16 @@ class Block:
     link_share: float  # fraction of the text that is link text
 
 
-def clean_blocks(blocks: Sequence[Block], title: str) -> list[Block]:
-    """The article's own blocks, in order."""
-    kept = [b for i, b in enumerate(blocks) if not _is_headline(i, b, title)]
+def clean_blocks(blocks: Sequence[Block], title: str, headings: Sequence[str] = ()) -> list[Block]:
+    """The article's own blocks, in order. `headings` are the page's <h1> texts: a page may
+    show a headline other than its og:title, and either repeated atop the body is furniture."""
+    headlines = [_words(t) for t in (title, *headings) if _words(t)]
+    kept = [b for i, b in enumerate(blocks) if not _is_headline(i, b, headlines)]
     return [b for b in kept if not (_is_teaser(b) or _is_call(b) or _is_furniture(b))]
 
 
-def _is_headline(position: int, block: Block, title: str) -> bool:
-    return position < HEADLINE_WINDOW and bool(title) and _words(block.text) == _words(title)
+def _is_headline(position: int, block: Block, headlines: list[list[str]]) -> bool:
+    return position < HEADLINE_WINDOW and _words(block.text) in headlines
 
 
 def _is_teaser(block: Block) -> bool:
@@ -62,7 +67,8 @@ def _is_call(block: Block) -> bool:
 
 
 def _is_furniture(block: Block) -> bool:
-    return bool(_FURNITURE.match(block.text.strip(_STRIP)))
+    # A block without a single letter or digit ("___", "* * *") separates, it says nothing.
+    return not _WORD.search(block.text) or bool(_FURNITURE.match(block.text.strip(_STRIP)))
 
 
 def _words(text: str) -> list[str]:

@@ -102,3 +102,29 @@ def test_furniture_is_dropped_and_the_article_kept():
     ]
     kept = [b.text for b in clean_blocks(blocks, "Ferry cuts crossing")]
     assert kept == [blocks[1].text, "http://amzn.to/abc"]
+
+
+PAGE = """<html lang="en"><head><title>Tram line opens - Example Post</title>
+<meta property="og:site_name" content="Example Post"></head><body><article>
+<h1>Tram line opens</h1>
+<p>The new tram line, built by
+<a href="/company">Northern Rail Works</a>
+for 300 million euros, opened on Friday and carried 20,000 riders on its first day, the city said.</p>
+<p>Departures:<br>06:00 from the harbour<br>06:10 from the old town<br>06:20 from the airport</p>
+<p>Officials said the line would cut the average commute across the river by a quarter, and that two
+more stations would open next spring once the bridge works are finished.</p>
+</article></body></html>"""
+
+
+def test_paragraphs_are_the_pages_blocks_and_line_breaks_end_them():
+    """A paragraph whose source is wrapped over lines and holds a link stays one paragraph;
+    lines separated by <br> are paragraphs of their own; the headline is not repeated."""
+    from corpus.extract import Extractor
+
+    article = Extractor().extract(PAGE, "https://example.org/news/tram.html")
+    assert article.title == "Tram line opens" and article.source == "Example Post"
+    assert article.paragraphs[0].startswith(
+        "The new tram line, built by Northern Rail Works for 300"
+    )
+    assert "06:10 from the old town" in article.paragraphs
+    assert not any(p == "Tram line opens" for p in article.paragraphs)
