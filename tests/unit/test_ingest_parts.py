@@ -109,7 +109,7 @@ PAGE = """<html lang="en"><head><title>Tram line opens - Example Post</title>
 <h1>Tram line opens</h1>
 <p>The new tram line, built by
 <a href="/company">Northern Rail Works</a>
-    assert article.paragraphs[0].startswith("The new tram line, built by Northern Rail Works")
+for 300 million euros, opened on Friday and carried 20,000 riders on its first day.</p>
 <p>Departures:<br>06:00 from the harbour<br>06:10 from the old town<br>06:20 from the airport</p>
 <p>Officials said the line would cut the average commute across the river by a quarter, and that two
 more stations would open next spring once the bridge works are finished.</p>
