@@ -57,7 +57,9 @@ def corpus_extract(ctx: click.Context, inputs: tuple[str, ...], as_json: bool, j
     with _fetcher(settings) as fetcher:
         ingestor = Ingestor(settings.corpus_dir, fetcher)  # the extractor, loaded once
         for given in inputs:
-            where = {"url" if is_url(given) else "path": given}
+            # "path" or "url" names the input; for a URL, "url" then becomes the canonical one
+            # and "input" keeps what was asked for.
+            where = {"input": given, "url" if is_url(given) else "path": given}
             try:
                 found = ingestor.extract(given)
             except IngestError as exc:
