@@ -1,28 +1,36 @@
-"""The answering core: (question, retriever) -> Answer. No Telegram, no printing.
+"""The answering core: (question, history) -> Answer. No Telegram, no printing.
 
-The CLI, the terminal chat and the Telegram bot all call `Answerer.answer`, so they give
-the same answers.
+The CLI, the terminal chat and the Telegram bot all call `Answerer.answer_many`, so they
+give the same answers. Retrieval and the confidence that the articles answer at all come
+from the index package; this module decides what to show.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from bot.abstention import Abstainer, is_small_talk
+import numpy as np
+
 from bot.contested import Contest, find_contests, with_other_side
+from bot.smalltalk import is_small_talk
+from index.answerability import Answerability
+from index.languages import detect_language, is_latin
 from index.lexical import key_terms, key_words
-from index.multilingual import MultilingualEncoder, language_of
 from index.search import Hit, Retrieval, Retriever
+from index.signals import Query
 
 MAX_QUESTION_CHARS = 1000
-RELATIVE_SCORE = 0.85  # further passages must score this close to the best one
-# multilingual-e5 cosines crowd together (0.75-0.9), so "close to the best" is closer.
-RELATIVE_SCORE_MULTILINGUAL = 0.98
-SAME_TEXT = 0.95  # cosine above which two passages say the same thing
+CANDIDATES = 10  # ranked passages kept per answer (shown, "More sources", evaluation)
+# A further passage is shown beside the best one when the ranker gives it at least this
+# share of the best one's probability (its softmax over the candidates); the rest wait
+# behind "More sources".
+SHOW_SHARE = 0.5
+OFFERED = 3  # passages an answer offers (shown first, then "More sources"): JSON "passages"
 
 
 class Status(enum.StrEnum):
@@ -45,12 +53,13 @@ class Reason(enum.StrEnum):
 class Answer:
     question: str
     status: Status
-    hits: tuple[Hit, ...] = ()
+    hits: tuple[Hit, ...] = ()  # the passages the reply shows, best first
     reason: Reason | None = None
     # The whole ranking, shown or not: for "more sources" and for evaluation.
     candidates: tuple[Hit, ...] = field(default=(), compare=False)
     contests: tuple[Contest, ...] = ()  # disputes among the shown hits
     language: str = "en"  # the question's language: the reply's framing speaks it
+    confidence: float = 0.0  # that the articles answer it (0 for invalid questions)
 
     @property
     def contested(self) -> bool:
@@ -61,23 +70,27 @@ class Answer:
         shown = {h.row for h in self.hits}
         return tuple(h for h in self.candidates if h.row not in shown)
 
+    @property
+    def offered(self) -> tuple[Hit, ...]:
+        """What the answer offers, best first: the shown passages, then "More sources"."""
+        if self.status is not Status.ANSWERED:
+            return ()
+        return (self.hits + self.more)[: max(OFFERED, len(self.hits))]
+
 
 class Answerer:
     """Validates the question, retrieves, decides whether the articles answer it."""
 
-    def __init__(
-        self,
-        retriever: Retriever,
-        abstainer: Abstainer,
-        top_k: int = 3,
-        multilingual: MultilingualEncoder | None = None,
-    ):
+    def __init__(self, retriever: Retriever, top_k: int = 3):
         self.retriever = retriever
-        self.abstainer = abstainer
         self.top_k = top_k
-        # Questions not in English go to the multilingual encoder when the index has its vectors.
-        usable = multilingual is not None and retriever.index.multilingual is not None
-        self.multilingual = multilingual if usable else None
+        if retriever.answerability is None:
+            retriever.answerability = Answerability.load()
+        self.answerability = retriever.answerability
+
+    @property
+    def index(self):  # noqa: ANN201 - the SearchIndex, for callers that list its articles
+        return self.retriever.index
 
     def answer(self, question: str, history: Sequence[str] = ()) -> Answer:
         return self.answer_many([(question, history)])[0]
@@ -86,45 +99,41 @@ class Answerer:
         """Answer several questions, encoding them in one batch."""
         cleaned = [clean_question(q) for q, _ in asks]
         answers: list[Answer | None] = [_precheck(q) for q in cleaned]
-        languages = [language_of(q) for q in cleaned]
+        languages = [detect_language(q) for q in cleaned]
         todo = [i for i, a in enumerate(answers) if a is None]
-        topical = self.retriever.index.is_topic_word
-        contexts = {i: follow_up_context(cleaned[i], asks[i][1], topical) for i in todo}
-        foreign = [i for i in todo if languages[i] != "en" and self.multilingual is not None]
-        english = [i for i in todo if i not in foreign]
-        retrievals = dict(
-            zip(
-                english,
-                self.retriever.retrieve_many([(cleaned[i], contexts[i]) for i in english]),
-                strict=True,
-            )
-        )
-        if foreign and self.multilingual is not None:
-            texts = [f"{contexts[i]} {cleaned[i]}" if contexts[i] else cleaned[i] for i in foreign]
-            vectors = self.multilingual.queries(texts)
-            queries = [(cleaned[i], contexts[i]) for i in foreign]
-            found = self.retriever.retrieve_multilingual(queries, vectors)
-            retrievals.update(zip(foreign, found, strict=True))
-        for i in todo:
-            answers[i] = self._decide(cleaned[i], retrievals[i], languages[i])
+        queries = [make_query(cleaned[i], asks[i][1], languages[i], self._topical) for i in todo]
+        for i, retrieval in zip(todo, self.retriever.retrieve_many(queries, CANDIDATES), strict=True):
+            answers[i] = self._decide(cleaned[i], retrieval, languages[i])
         return [
-            replace(a, language=languages[i]) if a.language != languages[i] else a
+            a if a.language == languages[i] else _with_language(a, languages[i])
             for i, a in enumerate(answers)
             if a is not None
         ]
 
+    def _topical(self, word: str) -> bool:
+        """Whether the articles use `word` (a topic word a bare follow-up may continue)."""
+        lexical = self.retriever.index.source.lexical
+        return any(lexical.knows(t) for t in key_terms(word))
+
     def _decide(self, question: str, retrieval: Retrieval, language: str) -> Answer:
         ranking = tuple(retrieval.hits)
-        if not ranking or self.abstainer.abstains(retrieval):
-            # Without the multilingual encoder, a question in another script can't be read.
-            unread = language != "en" and not retrieval.multilingual and not is_latin(question)
-            reason = Reason.LANGUAGE if unread else Reason.NOT_COVERED
-            return Answer(question, Status.NOT_FOUND, reason=reason, candidates=ranking)
-        relative = RELATIVE_SCORE_MULTILINGUAL if retrieval.multilingual else RELATIVE_SCORE
-        shown = _select(ranking, self.top_k, self.retriever, relative)
+        confidence = 0.0 if math.isnan(retrieval.confidence) else retrieval.confidence
+        if not ranking or confidence < self.answerability.threshold:
+            # A question the encoders cannot read at all (no Latin letters, no e5 match).
+            reason = Reason.NOT_COVERED
+            if not ranking and not is_latin(question):
+                reason = Reason.LANGUAGE
+            return Answer(
+                question, Status.NOT_FOUND, reason=reason, candidates=ranking,
+                language=language, confidence=confidence,
+            )
+        shown = _select(ranking, self.top_k)
         chosen = with_other_side(shown, ranking, retrieval.question, self.top_k)
         contests = tuple(find_contests(chosen, retrieval.question))
-        return Answer(question, Status.ANSWERED, chosen, candidates=ranking, contests=contests)
+        return Answer(
+            question, Status.ANSWERED, chosen, candidates=ranking, contests=contests,
+            language=language, confidence=confidence,
+        )
 
 
 def clean_question(text: str) -> str:
@@ -135,7 +144,9 @@ def clean_question(text: str) -> str:
 
 _FOLLOW_UP = re.compile(
     r"^(?:and|but|so|also|then|what about|how about|and what about)\b|"
-    r"\b(?:he|she|they|them|it|its|his|her|their|this|that|those|these|him|there)\b",
+    r"\b(?:he|she|they|them|it|its|his|her|their|this|that|those|these|him|there)\b|"
+    r"^(?:а|и|но|тогда)\b|\b(?:он|она|они|его|её|ее|их|это|этот|эта|там|йому|вони|це)\b|"
+    r"^(?:und|aber)\b|\b(?:er|sie|es|ihm|ihn|dies|das)\b|^(?:y|pero)\b|\b(?:él|ella|ellos|eso)\b",
     re.IGNORECASE,
 )
 
@@ -145,11 +156,10 @@ def follow_up_context(
 ) -> str | None:
     """The previous question, when this one leans on it; None for a self-contained question.
 
-    "And who paid for them?" means nothing alone; after "What weapons did North Korea send
-    to Wagner?" it does. A question that names its own subject is searched as it is. A bare
-    word with no pronoun ("convicts?") continues the conversation only if it is `topical`, a
-    topic word of the articles: "tell me a joke" after a question about Wagner is not about
-    Wagner, and "who is Kirby" names its own subject.
+    "And how much did that cost?" means nothing alone; after a question about a new stadium
+    it does. A question that names its own subject is searched as it is. A bare word with
+    no pronoun ("tickets?") continues the conversation only if it is `topical`, a topic word
+    of the articles: "tell me a joke" after a question about a match is not about the match.
     """
     if not history:
         return None
@@ -164,10 +174,15 @@ def follow_up_context(
     return None
 
 
-def is_latin(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    latin = sum("LATIN" in unicodedata.name(c, "") for c in letters)
-    return not letters or latin / len(letters) >= 0.5
+def make_query(
+    question: str,
+    history: Sequence[str],
+    language: str,
+    topical: Callable[[str], bool] = lambda word: True,
+) -> Query:
+    """What is searched for a question: itself, or with the question it follows up."""
+    context = follow_up_context(question, history, topical)
+    return Query(f"{context} {question}" if context else question, language)
 
 
 def _precheck(question: str) -> Answer | None:
@@ -180,13 +195,18 @@ def _precheck(question: str) -> Answer | None:
     return None
 
 
-def _select(hits: Sequence[Hit], k: int, retriever: Retriever, relative: float) -> tuple[Hit, ...]:
-    """The best hit, plus up to k-1 others nearly as good that do not repeat it."""
-    vectors = retriever.index.passage_store.vectors([h.row for h in hits])
-    chosen: list[int] = [0]
-    for i, hit in enumerate(hits[1:], start=1):
-        if len(chosen) == k or hit.score < relative * hits[0].score:
+def _with_language(answer: Answer, language: str) -> Answer:
+    return replace(answer, language=language)
+
+
+def _select(hits: Sequence[Hit], k: int) -> tuple[Hit, ...]:
+    """The best hit, plus up to k-1 others the ranker finds nearly as likely to answer."""
+    scores = np.array([h.score for h in hits])
+    share = np.exp(scores - scores[0])  # each one's softmax probability over the best one's
+    chosen = [hits[0]]
+    for hit, ratio in zip(hits[1:], share[1:], strict=True):
+        if len(chosen) == k or ratio < SHOW_SHARE:
             break
-        if all(float(vectors[i] @ vectors[j]) <= SAME_TEXT for j in chosen):
-            chosen.append(i)
-    return tuple(hits[i] for i in chosen)
+        if hit.passage.text != chosen[0].passage.text:
+            chosen.append(hit)
+    return tuple(chosen)

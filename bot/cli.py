@@ -120,17 +120,13 @@ def index_build(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from index.builder import build_index, staleness
-    from index.multilingual import MULTILINGUAL_MODEL, MultilingualEncoder
+    from index.multilingual import MULTILINGUAL_MODEL
 
     settings = _settings(ctx)
     target = out or settings.index_dir
     if if_stale:
         problems = staleness(
-            settings.corpus_dir,
-            target,
-            settings.model,
-            max_chars,
-            MULTILINGUAL_MODEL if settings.multilingual else None,
+            settings.corpus_dir, target, settings.model, max_chars, MULTILINGUAL_MODEL
         )
         if not problems:
             click.echo(f"index at {target} is up to date")
@@ -145,11 +141,10 @@ def index_build(
         disable=not sys.stderr.isatty(),
     ) as bar:
         task = bar.add_task("embedding", total=None)
-        embedder = _embedder(settings)
-        multilingual = MultilingualEncoder() if settings.multilingual else None
+        encoders = _encoders(settings)
         thresholds = {"recall@3": min_recall_at_3, "abstention_accuracy": min_abstention}
         gate = (
-            _eval_gate(settings, target, embedder, eval_file, thresholds, tolerance)
+            _eval_gate(settings, target, encoders, eval_file, thresholds, tolerance)
             if eval_file
             else None
         )
@@ -157,10 +152,9 @@ def index_build(
             lambda: build_index(
                 settings.corpus_dir,
                 target,
-                embedder,
+                encoders,
                 max_chars=max_chars,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
-                multilingual=multilingual,
                 gate=gate,
             )
         )
@@ -443,7 +437,7 @@ def report(ctx: click.Context, as_json: bool, similar: float, limit: int) -> Non
         asked = collect(store)
     finally:
         store.close()
-    groups = group_similar(asked, _embedder(settings), similar)[:limit] if asked else []
+    groups = group_similar(asked, _encoders(settings).minilm, similar)[:limit] if asked else []
     if as_json:
         data = [{"questions": g.questions, "times": g.times, "why": dict(g.why)} for g in groups]
         click.echo(json.dumps({"groups": data}, ensure_ascii=False, indent=2))
@@ -463,7 +457,7 @@ GATED_METRICS = ("recall@1", "recall@3", "answer_hit", "abstention_accuracy")
 def _eval_gate(
     settings: Settings,
     target: Path,
-    embedder: Any,
+    encoders: Any,
     eval_file: Path,
     thresholds: dict[str, float],
     tolerance: float,
@@ -475,7 +469,7 @@ def _eval_gate(
     items = load_questions(eval_file)
 
     def overall(index_dir: Path) -> dict[str, Any]:
-        engine = Engine(settings.model_copy(update={"index_dir": index_dir}), embedder=embedder)
+        engine = Engine(settings.model_copy(update={"index_dir": index_dir}), encoders)
         return summarize(evaluate(items, engine.answer_many))["overall"]
 
     def gate(build: Path) -> str | None:
@@ -505,11 +499,12 @@ def _guard(make: Callable[[], T]) -> T:
         raise click.ClickException(str(exc)) from exc
 
 
-def _embedder(settings: Settings) -> Any:
-    from index.encoders import make_embedder, models_dir
+def _encoders(settings: Settings) -> Any:
+    from index.encoders import models_dir
+    from index.encoding import load_encoders
 
     return _guard(
-        lambda: make_embedder(
+        lambda: load_encoders(
             settings.model, settings.encoder_backend, models_dir(settings.index_dir)
         )
     )

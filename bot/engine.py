@@ -11,25 +11,32 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from bot.abstention import Abstainer
 from bot.answer import Answer, Answerer
 from bot.settings import Settings
+from index.answerability import Answerability
+from index.encoders import models_dir
 from index.embedder import Embedder
-from index.encoders import make_embedder, models_dir
-from index.multilingual import MultilingualEncoder
+from index.encoding import Encoders, as_encoders, load_encoders
+from index.ranker import Ranker
 from index.search import Retriever, SearchIndex
 
 logger = logging.getLogger(__name__)
 
 
 class Engine:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, embedder: Encoders | Embedder | None = None):
+        """`embedder`: the encoders to use, or only MiniLM's (the packaged e5 then joins it);
+        None loads what the settings name."""
         self.settings = settings
-        self.embedder = embedder or make_embedder(
-            settings.model, settings.encoder_backend, models_dir(settings.index_dir)
+        self.encoders = (
+            as_encoders(embedder)
+            if embedder is not None
+            else load_encoders(
+                settings.model, settings.encoder_backend, models_dir(settings.index_dir)
+            )
         )
-        self.abstainer = Abstainer.load(model=self.embedder.name)
-        self.multilingual = MultilingualEncoder() if settings.multilingual else None
+        self.ranker = Ranker.load()
+        self.answerability = Answerability.load()
         self._lock = threading.Lock()
         self._answerer = self._load()
 
@@ -67,7 +74,6 @@ class Engine:
         return changed
 
     def _load(self) -> Answerer:
-        index = SearchIndex.load(self.settings.index_dir, self.embedder)
-        return Answerer(
-            Retriever(index, self.embedder), self.abstainer, self.settings.top_k, self.multilingual
-        )
+        index = SearchIndex.load(self.settings.index_dir, self.encoders)
+        retriever = Retriever(index, self.encoders, self.ranker, self.answerability)
+        return Answerer(retriever, self.settings.top_k)

@@ -1,8 +1,17 @@
-"""Evaluation against labelled questions: retrieval recall, answer hits, abstention, speakers."""
+"""Evaluation against labelled questions: recall, answer hits, abstention, speakers.
+
+Question files are JSON lines in one of the shapes the project uses:
+- gold paragraphs as indices into a `paragraphs.json` beside the file (news-dev);
+- gold snippets, verbatim pieces of each answering paragraph (tests/fixtures);
+- answer substrings only: any passage holding one answers (the seed's dev set).
+Recall counts the passages an answer offers (shown, then "More sources", up to top_k), so a
+declined answerable question is a miss, as it is for the person asking.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,9 +19,11 @@ from typing import Any
 
 from bot.answer import Answer, Status
 from bot.format import to_plain
+from index.passages import Passage
 from index.search import Hit
 
 NON_ENGLISH = "non_english"
+PARAGRAPHS = "paragraphs.json"  # beside a question file whose gold is paragraph indices
 
 
 @dataclass(frozen=True)
@@ -24,32 +35,62 @@ class LabelledQuestion:
     speaker: str | None
     context: str | None
     answerable: bool
+    gold: tuple[str, ...] = ()  # texts (or verbatim pieces) of the answering paragraphs
+    article: str | None = None
+    denied_by: str | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LabelledQuestion:
+    def from_dict(cls, data: dict[str, Any], paragraphs: Sequence[str] = ()) -> LabelledQuestion:
+        indices = data.get("gold_paragraphs") or []
+        gold = tuple(paragraphs[i] for i in indices) if paragraphs else ()
+        gold = gold or tuple(data.get("gold_snippets") or ())
+        substrings = tuple(data.get("answer_substrings") or ())
         return cls(
             id=str(data.get("id", "")),
             question=data["question"],
             kind=data.get("kind", "unknown"),
-            answer_substrings=tuple(data.get("answer_substrings") or ()),
+            answer_substrings=substrings,
             speaker=data.get("speaker"),
             context=data.get("context"),
-            answerable=bool(data.get("answerable", True)),
+            answerable=bool(data.get("answerable", bool(gold or substrings))),
+            gold=gold,
+            article=data.get("article"),
+            denied_by=data.get("denied_by"),
         )
+
+    def answered_by(self, passage: Passage) -> bool:
+        """Whether this passage answers the question (its gold, else an expected string)."""
+        if not self.answerable:
+            return False
+        if self.gold:
+            text = _norm(passage.text)
+            return any((g := _norm(gold)) in text or text in g for gold in self.gold)
+        return _contains(passage.text, self.answer_substrings)
 
 
 @dataclass(frozen=True)
 class Outcome:
     item: LabelledQuestion
     answer: Answer
-    rank: int | None  # 1-based rank of the first retrieved passage holding an expected string
+    rank: int | None  # 1-based rank of the first offered passage that answers
+    ranked: int | None  # the same over the whole ranking, declined or not (diagnostics)
     text_hit: bool  # an expected string is in the reply text
     speaker_ok: bool | None  # None when the question names no speaker to check
 
 
 def load_questions(path: Path) -> list[LabelledQuestion]:
+    paragraphs_file = path.with_name(PARAGRAPHS)
+    paragraphs = (
+        json.loads(paragraphs_file.read_text(encoding="utf-8"))
+        if paragraphs_file.is_file()
+        else []
+    )
     with path.open(encoding="utf-8") as handle:
-        return [LabelledQuestion.from_dict(json.loads(line)) for line in handle if line.strip()]
+        return [
+            LabelledQuestion.from_dict(json.loads(line), paragraphs)
+            for line in handle
+            if line.strip()
+        ]
 
 
 def evaluate(
@@ -60,20 +101,20 @@ def evaluate(
     return [_outcome(item, answer) for item, answer in zip(items, answers, strict=True)]
 
 
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
 def _contains(text: str, needles: Iterable[str]) -> bool:
     folded = text.casefold()
     return any(n.casefold() in folded for n in needles)
 
 
+def _first(hits: Sequence[Hit], item: LabelledQuestion) -> int | None:
+    return next((i for i, h in enumerate(hits, start=1) if item.answered_by(h.passage)), None)
+
+
 def _outcome(item: LabelledQuestion, answer: Answer) -> Outcome:
-    rank = next(
-        (
-            i
-            for i, hit in enumerate(answer.candidates, start=1)
-            if _contains(_provenance_text(hit), item.answer_substrings)
-        ),
-        None,
-    )
     speaker_ok = None
     if item.speaker and item.kind == "attribution":
         names = [
@@ -82,30 +123,27 @@ def _outcome(item: LabelledQuestion, answer: Answer) -> Outcome:
             for s in (h.highlight.speaker, h.passage.speaker)
             if s is not None
         ]
-        speaker_ok = any(_same_person(item.speaker, n) for n in names)
+        speaker_ok = any(same_person(item.speaker, n) for n in names)
+    answerable = item.answerable and bool(item.gold or item.answer_substrings)
     return Outcome(
         item=item,
         answer=answer,
-        rank=rank if item.answer_substrings else None,
+        rank=_first(answer.offered, item) if answerable else None,
+        ranked=_first(answer.candidates, item) if answerable else None,
         text_hit=bool(item.answer_substrings)
         and _contains(to_plain(answer), item.answer_substrings),
         speaker_ok=speaker_ok,
     )
 
 
-def _provenance_text(hit: Hit) -> str:
-    """A passage as the reply shows it: its text and who said it."""
-    speakers = {s.label() for s in (hit.highlight.speaker, hit.passage.speaker) if s}
-    return " ".join([hit.passage.text, *speakers])
-
-
-def _same_person(expected: str, found: str) -> bool:
-    a, b = expected.casefold(), found.casefold()
-    return a == b or a.split()[-1] == b.split()[-1]
+def same_person(expected: str, found: str) -> bool:
+    """Same name, or the same surname ("Kim Lee" and "Ms. Lee")."""
+    a, b = expected.casefold().split(), found.casefold().split()
+    return bool(a and b) and (a == b or a[-1] == b[-1])
 
 
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
-    """Metrics overall (answerable English), for non-English, and by kind."""
+    """Metrics overall (English), for non-English, and by kind."""
     english = [o for o in outcomes if o.item.kind != NON_ENGLISH]
     report: dict[str, Any] = {"overall": _metrics(english), "by_kind": {}}
     for kind in sorted({o.item.kind for o in outcomes}):
@@ -115,9 +153,12 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
 
 
 def _metrics(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
-    answerable = [o for o in outcomes if o.item.answerable and o.item.answer_substrings]
+    answerable = [
+        o for o in outcomes if o.item.answerable and (o.item.gold or o.item.answer_substrings)
+    ]
     unanswerable = [o for o in outcomes if not o.item.answerable]
     spoken = [o for o in outcomes if o.speaker_ok is not None]
+    with_strings = [o for o in answerable if o.item.answer_substrings]
 
     def share(items: Sequence[Outcome], test: Callable[[Outcome], bool]) -> float | None:
         return round(sum(map(test, items)) / len(items), 4) if items else None
@@ -130,7 +171,8 @@ def _metrics(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
         "mrr": round(sum(1 / o.rank for o in answerable if o.rank) / len(answerable), 4)
         if answerable
         else None,
-        "answer_hit": share(answerable, lambda o: o.text_hit),
+        "ranking_recall@3": share(answerable, lambda o: o.ranked is not None and o.ranked <= 3),
+        "answer_hit": share(with_strings, lambda o: o.text_hit),
         "false_abstention": share(answerable, lambda o: o.answer.status is not Status.ANSWERED),
         "unanswerable": len(unanswerable),
         "abstention_accuracy": share(

@@ -245,15 +245,21 @@ def _date(value: str | None) -> str | None:
 def to_json(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> dict[str, Any]:
     """The `--json` contract: question, status, text, passages (fields only ever added).
 
-    `contested` lists disputes among the passages, by their positions in `passages`.
+    `passages` are those the answer offers, best first: the ones the reply shows
+    (`"shown": true`), then those behind "More sources". `contested` lists disputes among
+    them, by their positions in `passages`. `confidence` (0 to 1) is how sure the core is
+    that the articles answer the question at all.
     """
-    rows = [h.row for h in answer.hits]
+    offered = answer.offered
+    rows = [h.row for h in offered]
+    shown = {h.row for h in answer.hits}
     return {
         "question": answer.question,
         "status": str(answer.status),
         "reason": str(answer.reason) if answer.reason else None,
+        "confidence": round(answer.confidence, 4),
         "text": to_plain(answer, articles),
-        "passages": [hit_json(h) for h in answer.hits],
+        "passages": [{**hit_json(h), "shown": h.row in shown} for h in offered],
         "contested": [
             {
                 "claim": rows.index(c.claim.row),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.feedback import FeedbackStore
-from index.embedder import Embedder
+from index.fields import Encoder
 
 SIMILAR = 0.7  # cosine at which two questions ask about the same thing
 
@@ -42,13 +42,13 @@ def collect(store: FeedbackStore) -> list[Asked]:
 
 
 def group_similar(
-    asked: Sequence[Asked], embedder: Embedder, similar: float = SIMILAR
+    asked: Sequence[Asked], encoder: Encoder, similar: float = SIMILAR
 ) -> list[Group]:
     """Greedy grouping by meaning: each question joins the first group whose first (most
     asked) question it is close to. Groups come back largest first."""
     if not asked:
         return []
-    vectors = embedder.embed([a.question for a in asked])
+    vectors = encoder.queries([a.question for a in asked])
     groups: list[Group] = []
     heads: list[np.ndarray] = []
     for item, vector in zip(asked, vectors, strict=True):

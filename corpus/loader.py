@@ -111,12 +111,21 @@ def _article(path: Path, raw: str) -> Article:
         source=_text_field(path, meta, "source"),
         url=_text_field(path, meta, "url"),
         date=date,
-        language=_text_field(path, meta, "language") or "en",
+        language=_language(_text_field(path, meta, "language"), paragraphs),
         path=path,
         body=body,
         paragraphs=paragraphs,
         content_hash=digest,
     )
+
+
+def _language(declared: str | None, paragraphs: tuple[Paragraph, ...]) -> str:
+    """The front matter's language, or the one the text is written in."""
+    from index.languages import detect_language, normalise_language
+
+    if declared:
+        return normalise_language(declared)
+    return detect_language(" ".join(p.text for p in paragraphs[:5])[:2000])
 
 
 def load_corpus(

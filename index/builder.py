@@ -22,10 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from corpus.loader import Article, CorpusError, corpus_hash, load_corpus
+from index.calibration import calibrate
 from index.embedder import Embedder
+from index.encoding import Encoders, as_encoders
+from index.fields import FIELDS, Encoder, Field, FieldStats, field_texts, stats_path, store_path
 from index.lexical import LexicalIndex
-from index.multilingual import MultilingualEncoder, passage_text
-from index.passages import DEFAULT_MAX_CHARS, Passage, embedding_text, split_passages
+from index.ranker import fingerprint
+from index.passages import DEFAULT_MAX_CHARS, Passage, split_passages
+from index.search import CALIBRATION, LEXICAL, PASSAGES, SENTENCE_LEXICAL, SearchIndex
 from index.store import (
     MANIFEST,
     FaissStore,
@@ -38,21 +42,9 @@ from index.store import (
     new_build_dir,
     publish,
 )
-from index.vocabulary import VOCAB_VECTORS, Vocabulary, corpus_words
 
 logger = logging.getLogger(__name__)
 
-PASSAGES = "passages.jsonl"
-PASSAGE_VECTORS = "passages.faiss"
-SENTENCE_VECTORS = "sentences.faiss"
-MULTILINGUAL_PASSAGES = "passages.e5.faiss"
-MULTILINGUAL_SENTENCES = "sentences.e5.faiss"
-LEXICAL = "bm25"
-# sha256 of each text embedded, in store order: what a rebuild may reuse a vector for. Kept
-# beside the vectors (not recomputed from passages) so that a change to what is embedded
-# for a passage re-embeds it instead of reusing a vector of other text.
-TEXT_KEYS = "text_keys.json"
-MULTILINGUAL_KEYS = "text_keys.e5.json"
 EMBED_BATCH = 64
 
 Progress = Callable[[int, int], None]
@@ -76,40 +68,47 @@ def chunking(max_chars: int) -> dict[str, object]:
 def build_index(
     corpus_dir: Path,
     target: Path,
-    embedder: Embedder,
+    encoders: Encoders | Embedder,
     *,
     max_chars: int = DEFAULT_MAX_CHARS,
     progress: Progress | None = None,
-    multilingual: MultilingualEncoder | None = None,
     gate: Callable[[Path], str | None] | None = None,
+    multilingual: Encoder | None = None,
 ) -> BuildReport:
     """Build the corpus into a fresh folder and atomically publish it at `target`.
 
-    With a multilingual encoder, passages and sentences are also embedded by it, for
-    questions asked in other languages. A `gate` sees the finished build before it is
-    published and may refuse it (returning why): the served index then stays as it was.
+    Every passage and sentence is embedded by both encoders (index/fields.py); BM25 indexes
+    passages and sentences; the corpus's "not covered" baseline is measured on the build
+    (index/calibration.py). A `gate` sees the finished build before it is published and may
+    refuse it (returning why): the served index then stays as it was. An Embedder alone
+    stands for MiniLM, with `multilingual` (or the packaged e5) beside it.
     """
+    encoders = as_encoders(encoders, multilingual)
     started = time.perf_counter()
     articles, skipped = load_corpus(corpus_dir)
     if not articles:
         raise CorpusError(f"{corpus_dir}: no usable article files (*.md, *.txt with front matter)")
     passages = [p for article in articles for p in split_passages(article, max_chars)]
+    digest = corpus_hash(articles)
     with _build_lock(target):
-        model = (embedder.name, embedder.dim)
-        same_model = _built_with(target, lambda m: (m.model, m.dim)) == model
-        cache = _previous_vectors(target, TEXT_KEYS, _STORES) if same_model else {}
-        texts = _texts(passages)
-        vectors, embedded = _embed_with_cache(texts, embedder.embed, cache, progress)
-        total = len(texts)
         build = new_build_dir(target)
         try:
-            manifest = _write(build, embedder, passages, vectors, articles_meta(articles, passages))
-            _save_keys(build / TEXT_KEYS, texts)
-            if multilingual is not None:
-                done, count = _write_multilingual(build, target, multilingual, passages, progress)
-                embedded, total = embedded + done, total + count
-                manifest = Manifest(**{**manifest.__dict__, "multilingual": multilingual.name})
-            manifest = _finish_manifest(build, manifest, corpus_hash(articles), max_chars)
+            embedded, total = _write(build, target, encoders, passages, progress)
+            draft = Manifest(
+                model=encoders.minilm.name,
+                dim=encoders.minilm.dim,
+                passages=len(passages),
+                sentences=sum(len(p.sentences) for p in passages),
+                corpus_hash=digest,
+                chunking=chunking(max_chars),
+                articles=articles_meta(articles, passages),
+                versions=_versions(),
+                multilingual=encoders.e5.name,
+                scoring=fingerprint(),
+            )
+            index = SearchIndex.open(build, draft)
+            calibrate(index, encoders, digest).save(build / CALIBRATION)
+            manifest = _finish_manifest(build, draft)
             refused = gate(build) if gate else None
             if refused:
                 discard(build)
@@ -169,128 +168,95 @@ def _build_lock(target: Path) -> Iterator[None]:
         yield
 
 
-def _texts(passages: Sequence[Passage]) -> list[str]:
-    """Everything embedded, in store order: passages, then sentences, then vocabulary words."""
-    passage_texts = [embedding_text(p) for p in passages]
-    sentences = [s.text for p in passages for s in p.sentences]
-    return passage_texts + sentences + corpus_words([p.text for p in passages])
-
-
-_STORES = (PASSAGE_VECTORS, SENTENCE_VECTORS, VOCAB_VECTORS)
-_MULTILINGUAL_STORES = (MULTILINGUAL_PASSAGES, MULTILINGUAL_SENTENCES)
-
-
-def _built_with(target: Path, what: Callable[[Manifest], object]) -> object:
-    """Something the served index's manifest says (None when there is no readable index)."""
-    try:
-        return what(Manifest.read(target))
-    except (IndexProblem, OSError, ValueError, KeyError) as exc:
-        logger.info("no served index to reuse vectors from at %s (%s)", target, exc)
-        return None
-
-
-def _save_keys(path: Path, texts: Sequence[str]) -> None:
-    path.write_text(json.dumps([text_key(t) for t in texts]), encoding="utf-8")
-
-
-def _previous_vectors(target: Path, keys_file: str, stores: Sequence[str]) -> dict[str, np.ndarray]:
-    """Vectors of the served index by the key of the text they embed (the caller checks that
-    it was built by the same model)."""
-    try:
-        keys = json.loads((target / keys_file).read_text(encoding="utf-8"))
-        loaded = [FaissStore.load(target / name) for name in stores]
-        stored = np.vstack([store.vectors(range(len(store))) for store in loaded])
-        return dict(zip(keys, stored, strict=True))
-    except (IndexProblem, OSError, ValueError, KeyError, RuntimeError) as exc:
-        logger.info("no reusable vectors in %s (%s)", target, exc)
-        return {}
-
-
-def _multilingual_texts(passages: Sequence[Passage]) -> list[str]:
-    return [passage_text(p.title, p.text) for p in passages] + [
-        s.text for p in passages for s in p.sentences
-    ]
-
-
-def _write_multilingual(
-    build: Path,
-    target: Path,
-    encoder: MultilingualEncoder,
-    passages: Sequence[Passage],
-    progress: Progress | None,
-) -> tuple[int, int]:
-    """Embed (or reuse) and store the multilingual vectors; (texts embedded, texts in all)."""
-    same_model = _built_with(target, lambda m: m.multilingual) == encoder.name
-    cache = _previous_vectors(target, MULTILINGUAL_KEYS, _MULTILINGUAL_STORES) if same_model else {}
-    texts = _multilingual_texts(passages)
-    vectors, embedded = _embed_with_cache(texts, encoder.passages, cache, progress)
-    for name, rows in (
-        (MULTILINGUAL_PASSAGES, vectors[: len(passages)]),
-        (MULTILINGUAL_SENTENCES, vectors[len(passages) :]),
-    ):
-        store = FaissStore.create(encoder.dim, len(rows))  # exact or IVF, by size
-        store.add(rows)
-        store.save(build / name)
-    _save_keys(build / MULTILINGUAL_KEYS, texts)
-    return embedded, len(texts)
-
-
-def _embed_with_cache(
-    texts: Sequence[str],
-    embed: Callable[[Sequence[str]], np.ndarray],
-    cache: dict[str, np.ndarray],
-    progress: Progress | None,
-) -> tuple[np.ndarray, int]:
-    keys = [text_key(t) for t in texts]
-    missing = sorted({k: i for i, k in enumerate(keys) if k not in cache}.values())
-    if progress:
-        progress(0, len(missing))
-    for offset in range(0, len(missing), EMBED_BATCH):
-        batch = missing[offset : offset + EMBED_BATCH]
-        for i, vector in zip(batch, embed([texts[i] for i in batch]), strict=True):
-            cache[keys[i]] = vector
-        if progress:
-            progress(min(offset + EMBED_BATCH, len(missing)), len(missing))
-    vectors = np.vstack([cache[k] for k in keys]) if keys else np.zeros((0, 1))
-    return vectors.astype(np.float32), len(missing)
+def keys_path(directory: Path, field: Field) -> Path:
+    """sha256 of each text the field embedded, in store order: what a rebuild may reuse. Kept
+    beside the vectors (not recomputed from passages), so a change to what is embedded for a
+    passage re-embeds it instead of reusing a vector of other text."""
+    return directory / f"{field.name}.keys.json"
 
 
 def _write(
     build: Path,
-    embedder: Embedder,
+    target: Path,
+    encoders: Encoders,
     passages: Sequence[Passage],
-    vectors: np.ndarray,
-    articles: list[dict[str, object]],
-) -> Manifest:
+    progress: Progress | None,
+) -> tuple[int, int]:
+    """Passages, dense fields (reusing the served index's vectors), BM25; (embedded, total)."""
     with (build / PASSAGES).open("w", encoding="utf-8") as handle:
         for passage in passages:
             handle.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
-    sentences = sum(len(p.sentences) for p in passages)
-    vocab = corpus_words([p.text for p in passages])
-    for name, rows in (
-        (PASSAGE_VECTORS, vectors[: len(passages)]),
-        (SENTENCE_VECTORS, vectors[len(passages) : len(passages) + sentences]),
-    ):
-        store = FaissStore.create(embedder.dim, len(rows))  # exact or IVF, by size
-        store.add(rows)
-        store.save(build / name)
-    words = FaissStore.create(embedder.dim, len(vocab))
-    words.add(vectors[len(passages) + sentences :])
-    Vocabulary(vocab, words).save(build)
-    LexicalIndex.build([p.text for p in passages]).save(build / LEXICAL)
-    return Manifest(
-        model=embedder.name,
-        dim=embedder.dim,
-        passages=len(passages),
-        sentences=sentences,
-        corpus_hash="",
-        chunking={},
-        articles=articles,
-        versions=_versions(),
+    kinds = encoders.by_kind()
+    embedded = total = 0
+    for kind, encoder in kinds.items():
+        fields = [f for f in FIELDS if f.encoder == kind]
+        cache = _previous_vectors(target, fields, encoder.name)
+        texts = {f.name: field_texts(f, passages) for f in fields}
+        wanted = [t for f in fields for t in texts[f.name]]
+        done = _embed_missing(wanted, encoder.documents, cache, progress)
+        embedded, total = embedded + done, total + len(wanted)
+        for f in fields:
+            rows = _rows(texts[f.name], cache, encoder.dim)
+            store = FaissStore.create(encoder.dim, len(rows))  # exact or IVF, by size
+            store.add(rows)
+            store.save(store_path(build, f))
+            FieldStats.of(rows).save(stats_path(build, f))
+            keys = {"encoder": encoder.name, "keys": [text_key(t) for t in texts[f.name]]}
+            keys_path(build, f).write_text(json.dumps(keys), encoding="utf-8")
+    languages = [p.language for p in passages]
+    LexicalIndex.build([p.text for p in passages], languages).save(build / LEXICAL)
+    sentences = [(s.text, p.language) for p in passages for s in p.sentences]
+    LexicalIndex.build([t for t, _ in sentences], [lang for _, lang in sentences]).save(
+        build / SENTENCE_LEXICAL
     )
+    return embedded, total
 
 
-def _finish_manifest(build: Path, draft: Manifest, corpus: str, max_chars: int) -> Manifest:
+def _previous_vectors(target: Path, fields: Sequence[Field], encoder: str) -> dict[str, np.ndarray]:
+    """Vectors of the served index by the key of the text they embed, for fields of the
+    same encoder; empty when there is no readable index or it used another encoder."""
+    cache: dict[str, np.ndarray] = {}
+    for f in fields:
+        try:
+            saved = json.loads(keys_path(target, f).read_text(encoding="utf-8"))
+            if saved.get("encoder") != encoder:
+                continue
+            store = FaissStore.load(store_path(target, f))
+            cache.update(zip(saved["keys"], store.vectors(range(len(store))), strict=True))
+        except (IndexProblem, OSError, ValueError, KeyError, RuntimeError) as exc:
+            logger.info("no reusable vectors for %s in %s (%s)", f.name, target, exc)
+    return cache
+
+
+def _embed_missing(
+    texts: Sequence[str],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    cache: dict[str, np.ndarray],
+    progress: Progress | None,
+) -> int:
+    """Embed the texts the cache lacks into it; how many were embedded."""
+    keyed = {text_key(t): t for t in texts}
+    missing = [k for k in keyed if k not in cache]
+    if progress:
+        progress(0, len(missing))
+    for offset in range(0, len(missing), EMBED_BATCH):
+        batch = missing[offset : offset + EMBED_BATCH]
+        vectors = embed([keyed[k] for k in batch])
+        if vectors.shape != (len(batch), vectors.shape[1]) or not np.isfinite(vectors).all():
+            raise IndexProblem(f"the encoder returned unusable vectors of shape {vectors.shape}")
+        cache.update(zip(batch, vectors, strict=True))
+        if progress:
+            progress(min(offset + EMBED_BATCH, len(missing)), len(missing))
+    return len(missing)
+
+
+def _rows(texts: Sequence[str], cache: dict[str, np.ndarray], dim: int) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.vstack([cache[text_key(t)] for t in texts]).astype(np.float32)
+
+
+def _finish_manifest(build: Path, draft: Manifest) -> Manifest:
     files = {
         str(path.relative_to(build)): file_digest(path)
         for path in sorted(build.rglob("*"))
@@ -299,8 +265,6 @@ def _finish_manifest(build: Path, draft: Manifest, corpus: str, max_chars: int) 
     manifest = Manifest(
         **{
             **draft.__dict__,
-            "corpus_hash": corpus,
-            "chunking": chunking(max_chars),
             "files": files,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "build_id": build.name,
@@ -342,6 +306,8 @@ def staleness(
         problems.append(f"chunking changed: {manifest.chunking} -> {chunking(max_chars)}")
     if multilingual and manifest.multilingual != multilingual:
         problems.append(f"the index has no vectors of {multilingual}")
+    if manifest.scoring != fingerprint():
+        problems.append("the ranking model changed since the index was calibrated")
     return problems
 
 
@@ -354,16 +320,16 @@ def verify(corpus_dir: Path, target: Path) -> list[str]:
     problems = check_files(target.resolve(), manifest)
     if not problems:
         try:
-            passages = sum(1 for _ in (target / PASSAGES).open(encoding="utf-8"))
-            sizes = (
-                passages,
-                len(FaissStore.load(target / PASSAGE_VECTORS)),
-                len(FaissStore.load(target / SENTENCE_VECTORS)),
-            )
+            rows = sum(1 for _ in (target / PASSAGES).open(encoding="utf-8"))
+            for f in FIELDS:
+                expected = manifest.passages if f.unit == "passage" else manifest.sentences
+                found = len(FaissStore.load(store_path(target, f)))
+                if (rows, found) != (manifest.passages, expected):
+                    problems.append(
+                        f"{f.name}: {found} rows and {rows} passages disagree with the manifest"
+                    )
         except (IndexProblem, OSError) as exc:
             return [str(exc)]
-        if sizes != (manifest.passages, manifest.passages, manifest.sentences):
-            problems.append(f"row counts {sizes} disagree with the manifest")
     max_chars = int(manifest.chunking.get("max_chars", DEFAULT_MAX_CHARS))
     problems += staleness(corpus_dir, target, manifest.model, max_chars)
     return problems

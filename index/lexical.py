@@ -1,13 +1,13 @@
-"""Lexical side of retrieval: BM25 (bm25s) over stemmed terms, and term support for abstention.
+"""The lexical side of retrieval: words, language-aware terms, BM25 (bm25s) and term weights.
 
-Names and numbers ("Bakhmut", "$100 million") are where a small dense model is weakest;
-BM25 finds them exactly. The same term analysis tells which of a question's key words the
-corpus contains at all, one of the signals for saying "not covered".
+Names and numbers are where small dense models are weakest; BM25 over stemmed terms finds
+them exactly. Each text is analysed in its own language (index/languages.py).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -15,15 +15,19 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from index.languages import ENGLISH, stemmer, stopwords
 
 # bm25s sets its own logger to DEBUG on import and would print every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
-# Words that shape a question but carry no subject: they must not count as "missing" terms.
+EMPTY = "\0empty"  # the one term of a text with no terms (bm25s needs one)
+# Words that shape an English question but name no subject. Other languages' question
+# words are in their stop-word lists.
 QUESTION_WORDS = frozenset(
     """
     what which who whom whose when where why how many much does did do done doing is are
@@ -35,11 +39,9 @@ QUESTION_WORDS = frozenset(
     more most very s t
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
+# A misspelt question word is matched to a corpus term this many edits away, by length.
+SPELLING_MIN_LENGTH = 5
+SPELLING_LONG = 8  # from this length two edits are allowed, below it one
 
 
 def words(text: str) -> list[str]:
@@ -48,39 +50,49 @@ def words(text: str) -> list[str]:
     return [w.replace("’", "'").removesuffix("'s") for w in found]
 
 
-def stem(terms: Sequence[str]) -> list[str]:
-    return list(_stemmer().stemWords(list(terms)))
+@lru_cache(maxsize=65536)
+def _stem(word: str, language: str) -> str:
+    return str(stemmer(language).stemWord(word))
 
 
-def analyse(text: str) -> list[str]:
-    """The terms BM25 indexes: stemmed words without stopwords."""
-    return [t for t in stem([w for w in words(text) if w not in STOPWORDS_EN]) if t]
+def analyse(text: str, language: str = ENGLISH) -> list[str]:
+    """The terms BM25 indexes: stemmed words without stop words, in order."""
+    stop = stopwords(language)
+    return [t for w in words(text) if w not in stop and (t := _stem(w, language))]
 
 
-def key_words(question: str) -> list[str]:
-    """The question's subject words (no question words), in order, unique."""
-    kept = [w for w in words(question) if w not in QUESTION_WORDS and len(w) > 1]
+def key_words(question: str, language: str = ENGLISH) -> list[str]:
+    """The question's subject words (no question or stop words), in order, unique."""
+    stop = stopwords(language) | QUESTION_WORDS
+    kept = [w for w in words(question) if w not in stop and len(w) > 1]
     return list(dict.fromkeys(kept))
 
 
-def key_terms(question: str) -> list[str]:
-    return list(dict.fromkeys(stem(key_words(question))))
+def key_terms(question: str, language: str = ENGLISH) -> list[str]:
+    """The stems of the question's subject words, unique."""
+    return list(dict.fromkeys(_stem(w, language) for w in key_words(question, language)))
 
 
 class LexicalIndex:
-    """BM25 over passages, plus which passages contain a term."""
+    """BM25 over a list of texts (passages or sentences), with document frequencies."""
 
     def __init__(self, bm25: bm25s.BM25):
         self._bm25 = bm25
         self.vocab: dict[str, int] = bm25.vocab_dict
-        self._indptr = np.asarray(bm25.scores["indptr"])
+        indptr = np.asarray(bm25.scores["indptr"])
+        self._indptr = indptr
         self._indices = np.asarray(bm25.scores["indices"])
         self.size = int(bm25.scores["num_docs"])
+        self._df = np.diff(indptr)
+        self._by_length: dict[int, list[str]] = {}
+        for term in self.vocab:
+            self._by_length.setdefault(len(term), []).append(term)
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+    def build(cls, texts: Sequence[str], languages: Sequence[str]) -> LexicalIndex:
         bm25 = bm25s.BM25()
-        bm25.index([analyse(t) or ["\0empty"] for t in texts], show_progress=False)
+        corpus = [analyse(t, lang) or [EMPTY] for t, lang in zip(texts, languages, strict=True)]
+        bm25.index(corpus, show_progress=False)
         return cls(bm25)
 
     def save(self, directory: Path) -> None:
@@ -90,20 +102,44 @@ class LexicalIndex:
     def load(cls, directory: Path) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(directory), mmap=True, show_progress=False))
 
-    def scores(self, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
-        """BM25 score of every passage for these analysed terms, optionally weighted per term."""
-        total = np.zeros(self.size, dtype=np.float32)
-        if weights is None:
-            known = [t for t in terms if t in self.vocab]
-            return np.asarray(self._bm25.get_scores(known), dtype=np.float32) if known else total
-        for term, weight in zip(terms, weights, strict=True):
-            if term in self.vocab and weight > 0:
-                total += weight * np.asarray(self._bm25.get_scores([term]), dtype=np.float32)
-        return total
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every text for these analysed terms (unknown terms score nothing)."""
+        known = [t for t in terms if t in self.vocab]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
-    def passages_with(self, term: str) -> np.ndarray:
-        """Rows of the passages that contain `term` (an analysed term)."""
+    def idf(self, term: str) -> float:
+        """Inverse document frequency; a term no text holds gets the rarest term's weight."""
+        term_id = self.vocab.get(term)
+        df = int(self._df[term_id]) if term_id is not None else 0
+        return math.log(1.0 + self.size / max(df, 1))
+
+    def knows(self, term: str) -> bool:
+        return term in self.vocab
+
+    def texts_with(self, term: str) -> np.ndarray:
+        """Rows of the texts that contain `term` (an analysed term)."""
         term_id = self.vocab.get(term)
         if term_id is None:
             return np.zeros(0, dtype=np.int64)
         return self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
+
+    def correct(self, term: str) -> str:
+        """The corpus term a misspelt question term stands for ("prigozin" -> "prigozhin"),
+        or the term itself: one edit for words of 5-7 letters, two from 8, best df wins."""
+        if term in self.vocab or len(term) < SPELLING_MIN_LENGTH:
+            return term
+        allowed = 2 if len(term) >= SPELLING_LONG else 1
+        near = [
+            other
+            for length in range(len(term) - allowed, len(term) + allowed + 1)
+            for other in self._by_length.get(length, ())
+        ]
+        found = process.extract(
+            term, near, scorer=Levenshtein.distance, score_cutoff=allowed, limit=8
+        )
+        if not found:
+            return term
+        best = min(found, key=lambda f: (f[1], -int(self._df[self.vocab[f[0]]]), f[0]))
+        return str(best[0])

@@ -44,6 +44,9 @@ class MultilingualEncoder:
         with self._lock:
             return _stack([self._model.query(t) for t in texts], self.dim)
 
+    def documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.passages(texts)
+
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

@@ -40,6 +40,7 @@ class Passage:
     end: int
     text: str
     sentences: tuple[Sentence, ...]
+    language: str = "en"  # the article's
 
     @property
     def speaker(self) -> Speaker | None:
@@ -101,6 +102,7 @@ def split_passages(article: Article, max_chars: int = DEFAULT_MAX_CHARS) -> list
                     end=group[-1].end,
                     text=" ".join(s.text for s in group),
                     sentences=tuple(group),
+                    language=article.language,
                 )
             )
     return passages

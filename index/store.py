@@ -27,7 +27,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: dense fields of two encoders, calibration
 MANIFEST = "manifest.json"
 KEEP_BUILDS = 2  # the served build and the one before it (a running bot may still read it)
 
@@ -358,6 +358,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     multilingual: str | None = None  # the second encoder, for questions not in English
     stores: dict[str, dict[str, Any]] = field(default_factory=dict)  # file -> IndexSpec, bytes
+    scoring: str = ""  # fingerprint of the ranker the calibration was measured with
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"

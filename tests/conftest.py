@@ -14,7 +14,8 @@ from index.embedder import SentenceTransformerEmbedder
 from index.multilingual import MultilingualEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus"
+# The seed article as a test fixture: tests never read the live corpus/, which grows.
+CORPUS = ROOT / "tests" / "fixtures" / "seed"
 DATA = ROOT / "tests" / "data"
 
 

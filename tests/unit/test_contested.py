@@ -16,7 +16,7 @@ PRIGOZHIN = Speaker("Yevgeny Prigozhin")
 def hit(row: int, text: str, speaker: Speaker | None) -> Hit:
     sentence = Sentence(0, len(text), text, speaker)
     passage = Passage("a", "T", None, None, None, row, 0, len(text), text, (sentence,))
-    return Hit(passage, row, 1.0 - row / 100, 0.5, 0.5, sentence, 1.0, True)
+    return Hit(passage, row, 1.0 - row / 100, sentence, {})
 
 
 CLAIM = hit(

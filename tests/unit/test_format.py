@@ -35,7 +35,7 @@ def make_hit(
         text=text,
         sentences=tuple(sentences),
     )
-    return Hit(passage, 0, 0.9, 0.8, 1.0, sentences[-1], 1.0, True)
+    return Hit(passage, 0, 0.9, sentences[-1], {})
 
 
 def answered(*hits: Hit) -> Answer:

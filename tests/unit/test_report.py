@@ -12,13 +12,13 @@ from bot.report import Asked, collect, group_similar
 
 
 class TopicEmbedder:
-    """A real Embedder: one axis per topic word, so grouping is predictable in a unit test."""
+    """A real Encoder: one axis per topic word, so grouping is predictable in a unit test."""
 
     name = "topics"
     dim = 3
     topics = ("helicopter", "born", "salary")
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
         rows = [[float(t in text.lower()) for t in self.topics] for text in texts]
         matrix = np.asarray(rows, dtype=np.float32) + 1e-3
         return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)

@@ -1,0 +1,137 @@
+"""Whether the articles answer a question at all: a confidence from signals that mean the same
+on any corpus.
+
+Each signal of the best candidates is read against the corpus's own baseline, the scores
+that questions it cannot answer get from it (index/calibration.py, computed at every build):
+a best cosine of 0.80 is unremarkable for a corpus where off-topic questions reach 0.79 and
+striking for one where they reach 0.40. With term coverage, unknown terms and the kind of
+answer offered, a logistic model fitted on labelled questions about many articles
+(`bench/fit.py`, whole articles held out; `index/data/answerability.json`) gives the
+probability that the best passage answers. Below the fitted threshold the reply is
+"not covered".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.fields import FIELDS, STAND_IN
+from index.ranker import LinearModel
+from index.signals import Candidates
+
+WEIGHTS = Path(__file__).with_name("data") / "answerability.json"
+SCORE, SCORE_FOREIGN = "score", "score.foreign"  # the ranker's best score, by question kind
+EVIDENCE = (*(f.name for f in FIELDS), SCORE, "coverage", "unknown", "type")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """How one signal is distributed over questions the corpus cannot answer."""
+
+    mean: float
+    std: float
+
+    def relative(self, value: float) -> float:
+        return (value - self.mean) / max(self.std, 1e-6)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The corpus's own baselines, keyed by signal; stored in the index folder."""
+
+    baselines: Mapping[str, Baseline]
+    corpus_hash: str
+    probes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "corpus_hash": self.corpus_hash,
+            "probes": self.probes,
+            "baselines": {
+                k: {"mean": round(b.mean, 6), "std": round(b.std, 6)}
+                for k, b in self.baselines.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Calibration:
+        baselines = {k: Baseline(v["mean"], v["std"]) for k, v in data["baselines"].items()}
+        return cls(baselines, data["corpus_hash"], int(data["probes"]))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Calibration:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def raw_evidence(candidates: Candidates, best_score: float, top: int) -> dict[str, float]:
+    """The signals of a question before they are read against the baseline."""
+    raw = {f.name: float(candidates.raw[f.name].max()) for f in FIELDS}
+    raw[SCORE] = best_score
+    raw["coverage"] = float(candidates.features["coverage"][top])
+    raw["unknown"] = candidates.unknown
+    raw["type"] = float(candidates.features["type"][top])
+    return raw
+
+
+def relative_evidence(
+    raw: Mapping[str, float], calibration: Calibration, english: bool, lexical: bool
+) -> dict[str, float]:
+    """Raw signals as distances from the corpus's baseline, in its standard deviations.
+
+    `english`: MiniLM read the question (else its signals stand in from e5's); `lexical`: the
+    corpus holds text in the question's language (else term signals are unknown, NaN).
+    """
+    found = {}
+    for f in FIELDS:
+        name = f.name if english or f.name not in STAND_IN else STAND_IN[f.name]
+        found[f.name] = calibration.baselines[name].relative(raw[name])
+    score_key = SCORE if english else SCORE_FOREIGN
+    found[SCORE] = calibration.baselines[score_key].relative(raw[SCORE])
+    for name in ("coverage", "unknown"):
+        found[name] = raw[name] if lexical else math.nan
+    found["type"] = raw["type"]
+    return found
+
+
+@dataclass(frozen=True)
+class Answerability:
+    """P(the best passage answers) = sigmoid(weights · evidence + bias)."""
+
+    model: LinearModel
+    bias: float
+    threshold: float  # answer at or above this confidence
+    fitted: Mapping[str, Any]
+
+    def confidence(self, evidence: Mapping[str, float]) -> float:
+        columns = {k: np.array([v]) for k, v in evidence.items()}
+        logit = float(self.model.score(columns)[0]) + self.bias
+        return 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> Answerability:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            LinearModel.from_dict(data["model"]),
+            float(data["bias"]),
+            float(data["threshold"]),
+            data.get("fitted", {}),
+        )
+
+    def save(self, path: Path = WEIGHTS) -> None:
+        data = {
+            "model": self.model.to_dict(),
+            "bias": round(self.bias, 6),
+            "threshold": round(self.threshold, 6),
+            "fitted": dict(self.fitted),
+        }
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,81 @@
+"""The corpus's own "not covered" baseline, measured at every build without labelled questions.
+
+A shipped list of general questions no news corpus answers (`data/offtopic_probes.txt`:
+recipes, maths, small talk, travel, in several languages) is asked against the new index;
+how close its passages come to them, signal by signal, is the baseline a real question's
+signals are read against (index/answerability.py). It is stored in the index folder with
+the corpus hash, so it always describes the corpus being served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.answerability import SCORE, SCORE_FOREIGN, Baseline, Calibration, raw_evidence
+from index.encoding import Encoders
+from index.fields import FIELDS, MINILM
+from index.languages import ENGLISH, detect_language
+from index.ranker import Ranker
+from index.search import Retriever, SearchIndex
+from index.signals import Query
+
+PROBES = Path(__file__).with_name("data") / "offtopic_probes.txt"
+
+
+@lru_cache(maxsize=1)
+def load_probes(path: Path = PROBES) -> tuple[Query, ...]:
+    """The probe questions with their languages (comment lines start with #)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    texts = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return tuple(Query(t, detect_language(t)) for t in texts)
+
+
+# The probes are the same for every build: their vectors are computed once per process.
+_VECTORS: dict[tuple[str, str, str], dict[str, np.ndarray]] = {}
+
+
+def probe_vectors(encoders: Encoders, probes: Sequence[Query]) -> dict[str, np.ndarray]:
+    digest = hashlib.sha256("\n".join(q.text for q in probes).encode()).hexdigest()
+    key = (encoders.minilm.name, encoders.e5.name, digest)
+    if key not in _VECTORS:
+        _VECTORS[key] = encoders.queries([q.text for q in probes])
+    return _VECTORS[key]
+
+
+def calibrate(
+    index: SearchIndex, encoders: Encoders, corpus_hash: str, ranker: Ranker | None = None
+) -> Calibration:
+    """Ask the probes against a built (not yet published) index and keep their statistics."""
+    retriever = Retriever(index, encoders, ranker)
+    probes = load_probes()
+    vectors = probe_vectors(encoders, probes)
+    english: dict[str, list[float]] = {}
+    foreign: dict[str, list[float]] = {}
+    for i, probe in enumerate(probes):
+        candidates = index.source.gather(probe, {kind: v[i] for kind, v in vectors.items()})
+        if not len(candidates.rows):
+            continue
+        scores = retriever.ranker.passage.score(candidates.features)
+        top = int(np.argmax(scores))
+        raw = raw_evidence(candidates, float(scores[top]), top)
+        bucket = english if probe.language == ENGLISH else foreign
+        for name, value in raw.items():
+            bucket.setdefault(name, []).append(value)
+    baselines = {}
+    for f in FIELDS:
+        # MiniLM's baseline from the questions it can read; e5's from all of them.
+        values = english[f.name] if f.encoder == MINILM else english[f.name] + foreign[f.name]
+        baselines[f.name] = _baseline(values)
+    baselines[SCORE] = _baseline(english[SCORE])
+    baselines[SCORE_FOREIGN] = _baseline(foreign.get(SCORE, english[SCORE]))
+    return Calibration(baselines, corpus_hash, len(probes))
+
+
+def _baseline(values: Sequence[float]) -> Baseline:
+    array = np.asarray(values, dtype=np.float64)
+    return Baseline(float(array.mean()), float(array.std()) or 1e-6)

@@ -1,0 +1,64 @@
+"""The two encoders every question and passage goes through, behind one seam.
+
+all-MiniLM-L6-v2 (English) and multilingual-e5-small (about 100 languages, questions and
+passages in one space) both embed every passage, sentence and question; where MiniLM cannot
+read a pair, its signal is stood in for by e5's (index/signals.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.fields import E5, MINILM, Encoder
+
+
+class Symmetric:
+    """An Embedder that embeds questions and documents alike (MiniLM has no prefixes)."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self.name = embedder.name
+        self.dim = embedder.dim
+
+    def documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embedder.embed(texts)
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embedder.embed(texts)
+
+
+@dataclass(frozen=True)
+class Encoders:
+    minilm: Encoder
+    e5: Encoder
+
+    def by_kind(self) -> Mapping[str, Encoder]:
+        return {MINILM: self.minilm, E5: self.e5}
+
+    def queries(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each encoder's question vectors, (len(texts), dim) each."""
+        return {kind: encoder.queries(texts) for kind, encoder in self.by_kind().items()}
+
+
+def as_encoders(encoder: Encoders | Embedder, multilingual: Encoder | None = None) -> Encoders:
+    """Encoders from an Embedder alone (MiniLM or a stand-in): the packaged e5 beside it."""
+    if isinstance(encoder, Encoders):
+        return encoder
+    if multilingual is None:
+        from index.multilingual import MultilingualEncoder
+
+        multilingual = MultilingualEncoder()
+    return Encoders(Symmetric(encoder), multilingual)
+
+
+def load_encoders(model: str, backend: str = "torch", cache_dir: Path | None = None) -> Encoders:
+    """MiniLM (or the configured model) on its backend, and the packaged multilingual-e5."""
+    from index.encoders import make_embedder
+    from index.multilingual import MultilingualEncoder
+
+    return Encoders(Symmetric(make_embedder(model, backend, cache_dir)), MultilingualEncoder())
