@@ -35,8 +35,9 @@ class Cycle:
     rebuilt: bool
 
 
-def update_and_rebuild(settings: Settings, embedder: Any, multilingual: Any = None) -> Cycle:
-    """One feed cycle: every feed updated, the index rebuilt if anything was added."""
+def update_and_rebuild(settings: Settings, encoders: Any) -> Cycle:
+    """One feed cycle: every feed updated, the index rebuilt (with the serving process's
+    `encoders`, loaded once) if anything was added."""
     from index.builder import build_index
 
     store = FeedStore(settings.feeds_db)
@@ -49,9 +50,7 @@ def update_and_rebuild(settings: Settings, embedder: Any, multilingual: Any = No
     added = sum(1 for r in reports for o in r.added if o.written)
     if not added:
         return Cycle(reports, False)
-    report = build_index(
-        settings.corpus_dir, settings.index_dir, embedder, multilingual=multilingual
-    )
+    report = build_index(settings.corpus_dir, settings.index_dir, encoders)
     logger.info(
         "index rebuilt after %d new articles: %d passages (%d texts embedded, %d reused)",
         added,

@@ -194,9 +194,7 @@ async def _update_feeds(state: h.BotState, every: float) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            await asyncio.to_thread(
-                update_and_rebuild, state.settings, engine.embedder, engine.multilingual
-            )
+            await asyncio.to_thread(update_and_rebuild, state.settings, engine.encoders)
         except Exception:  # a bad cycle must not stop the next one, nor the bot
             logger.exception("feed update failed; the served index is unchanged")
 

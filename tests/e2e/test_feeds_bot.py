@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.engine import Engine
 from index.builder import build_index
-from index.multilingual import MultilingualEncoder
 from tests.conftest import make_settings
 from tests.e2e.botrunner import RunningBot, bot_settings
 from tests.fakes.telegram_api import FakeTelegram
@@ -69,8 +68,7 @@ def test_a_feed_is_followed_indexed_answered_and_kept_current_by_serve(
         assert len(json.loads(first.stdout)["added"]) == 2, first.output
         second = newsbot("feeds", "update", "--json")
         assert json.loads(second.stdout)["not_modified"] and second.exit_code == 0
-        multilingual = MultilingualEncoder()
-        build_index(corpus, index_dir, embedder, multilingual=multilingual)
+        build_index(corpus, index_dir, embedder)
 
         state = {"feeds_db": tmp_path / "var" / "feeds.sqlite3", "fetch_allow_private": True}
         settings = make_settings(index_dir, **state).model_copy(update={"corpus_dir": corpus})
@@ -101,7 +99,7 @@ def test_a_feed_is_followed_indexed_answered_and_kept_current_by_serve(
 
             removed = newsbot("corpus", "remove", web.url("/news/harbour-ferry.html"))
             assert removed.exit_code == 0 and "electric-ferry" in removed.stdout
-            build_index(corpus, index_dir, embedder, multilingual=multilingual)
+            build_index(corpus, index_dir, embedder)
             fake.wait_until(
                 lambda: len(bot.engine.articles) == 3,
                 timeout=60,
