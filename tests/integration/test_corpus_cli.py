@@ -238,3 +238,34 @@ def test_news_dev_pages_are_added_with_their_metadata(tmp_path):
         found = {p.text for p in ours[url].paragraphs}
         share = sum(p.text in found for p in article.paragraphs) / len(article.paragraphs)
         assert share >= 0.6, (url, share)
+
+
+def test_several_inputs_load_the_extractor_once(web, tmp_path, monkeypatch):
+    """`corpus extract` over several inputs builds one extractor for all of them."""
+    import corpus.extract
+
+    made = []
+    original = corpus.extract.Extractor.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(corpus.extract.Extractor, "__init__", counting)
+    urls = [web.url("/news/harbour-ferry.html"), web.url("/news/library-reopens.html")]
+    result = newsbot(
+        tmp_path / "c", "corpus", "extract", "--jsonl", *urls, str(PAGES / "radwege.html")
+    )
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 3
+    assert len(made) == 1
+
+
+def test_the_address_actually_connected_to_is_checked(web, monkeypatch):
+    """A name that looked public when checked but connects to loopback (DNS rebinding) is
+    refused once connected, before its body is read."""
+    from corpus.errors import FetchError
+    from corpus.fetch import Fetcher, FetchPolicy
+
+    monkeypatch.setattr(Fetcher, "_check_url", lambda self, url: None)  # "it resolved public"
+    with Fetcher(FetchPolicy()) as fetcher, pytest.raises(FetchError, match="private or local"):
+        fetcher.get(web.url("/news/harbour-ferry.html"))
