@@ -40,6 +40,8 @@ def update_and_rebuild(settings: Settings, encoders: Any) -> Cycle:
     `encoders`, loaded once) if anything was added."""
     from index.builder import build_index
 
+    if not settings.feeds_db.exists():  # no feed was ever added: nothing to create or fetch
+        return Cycle([], False)
     store = FeedStore(settings.feeds_db)
     if not store.feeds():
         return Cycle([], False)
