@@ -32,6 +32,7 @@ BENCHMARKS = [
     ("history_effect.py", [], []),
     ("multilingual_effect.py", [], []),
     ("bot_fuzz.py", [], ["1000"]),
+    ("extraction.py", ["--ablate", "--news-dev"], []),
 ]
 
 

@@ -550,3 +550,11 @@ def model_export(ctx: click.Context, int8: bool, force: bool) -> None:
         f"{meta.source_model} ({meta.variant}, {meta.model_bytes / 1e6:.0f} MB, min cosine "
         f"vs torch {meta.min_cosine_vs_torch:.4f}, exported {meta.exported_at}) -> {folder}"
     )
+
+
+# ---------------------------------------------------------------- adding news
+
+from bot.cli_corpus import corpus, feeds  # noqa: E402 - the groups live in their own module
+
+cli.add_command(corpus)
+cli.add_command(feeds)

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
 
+    # Adding news (`newsbot corpus add`, `newsbot feeds`): fetching pages and feeds.
+    feeds_db: Path = Path("var/feeds.sqlite3")
+    # How often `newsbot serve` updates the feeds and rebuilds the index; 0 = never.
+    feeds_interval_seconds: float = Field(default=900.0, ge=0)
+    fetch_timeout_seconds: float = Field(default=20.0, gt=0)
+    fetch_max_bytes: int = Field(default=10_000_000, ge=1024)
+    # Loopback, private and link-local addresses are refused unless this is set (tests do).
+    fetch_allow_private: bool = False
+
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:

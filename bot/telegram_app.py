@@ -146,6 +146,10 @@ async def _on_start(app: App) -> None:
         app.bot_data["reload_watch"] = asyncio.create_task(
             _watch_index(state, state.settings.reload_check_seconds), name="reload-watch"
         )
+    if state.settings.feeds_interval_seconds > 0:
+        app.bot_data["feeds_watch"] = asyncio.create_task(
+            _update_feeds(state, state.settings.feeds_interval_seconds), name="feeds-update"
+        )
     m = state.engine.index.manifest
     logger.info(
         "bot @%s serving %d articles (%d passages, build %s)",
@@ -182,12 +186,26 @@ async def _watch_index(state: h.BotState, every: float) -> None:
             failed = str(exc)
 
 
+async def _update_feeds(state: h.BotState, every: float) -> None:
+    """Update the feeds and rebuild the index now and then; `_watch_index` swaps it in."""
+    from bot.ingest import update_and_rebuild
+
+    engine = state.engine
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(update_and_rebuild, state.settings, engine.encoders)
+        except Exception:  # a bad cycle must not stop the next one, nor the bot
+            logger.exception("feed update failed; the served index is unchanged")
+
+
 async def _on_stop(app: App) -> None:
-    watch = app.bot_data.pop("reload_watch", None)
-    if watch is not None:
-        watch.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watch
+    for name in ("reload_watch", "feeds_watch"):
+        watch = app.bot_data.pop(name, None)
+        if watch is not None:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
     state: h.BotState = app.bot_data["state"]
     await state.answers.close()
 

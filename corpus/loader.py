@@ -18,7 +18,8 @@ import yaml
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_SUFFIXES = (".md", ".txt")
+ARTICLE_SUFFIXES = (".md", ".txt", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.DOTALL)
 _BLOCK = re.compile(r"\S(?:.*?\S)?(?=\s*(?:\n[ \t]*\n|\Z))", re.DOTALL)
 _SPACE = re.compile(r"\s+")
@@ -68,8 +69,16 @@ def normalise_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def load_article(path: Path) -> Article:
-    """Read one article file; raise CorpusError naming the file when it cannot be used."""
+def load_article(path: Path, html_cache: Path | None = None) -> Article:
+    """Read one article file; raise CorpusError naming the file when it cannot be used.
+
+    A web page (.html, .htm) is extracted first (corpus/html_files.py), its extraction cached
+    by content hash in `html_cache`; its paragraph spans point into the extracted text.
+    """
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from corpus.html_files import extracted_document
+
+        return _article(path, extracted_document(path, html_cache))
     try:
         raw = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -79,6 +88,10 @@ def load_article(path: Path) -> Article:
         ) from exc
     except OSError as exc:
         raise CorpusError(f"{path}: cannot be read ({exc.strerror})") from exc
+    return _article(path, raw)
+
+
+def _article(path: Path, raw: str) -> Article:
     raw = raw.replace("\r\n", "\n")
     meta, body = _split_front_matter(path, raw)
     title = _text_field(path, meta, "title")
@@ -115,19 +128,30 @@ def _language(declared: str | None, paragraphs: tuple[Paragraph, ...]) -> str:
     return detect_language(" ".join(p.text for p in paragraphs[:5])[:2000])
 
 
-def load_corpus(directory: Path) -> tuple[list[Article], list[CorpusError]]:
-    """Every usable article under `directory`, plus an error for each file that is not."""
+def load_corpus(
+    directory: Path, html_cache: Path | None = None
+) -> tuple[list[Article], list[CorpusError]]:
+    """Every usable article under `directory`, plus an error for each file that is not.
+
+    Web pages are extracted once and cached by content in `html_cache` (default:
+    var/extracted beside the corpus folder, never inside it).
+    """
     if not directory.is_dir():
         raise CorpusError(f"{directory}: no such corpus directory")
+    cache = html_cache or default_html_cache(directory)
     articles: list[Article] = []
     errors: list[CorpusError] = []
     for path in corpus_files(directory):
         try:
-            articles.append(load_article(path))
+            articles.append(load_article(path, cache))
         except CorpusError as exc:
             logger.warning("skipping %s", exc)
             errors.append(exc)
     return articles, errors
+
+
+def default_html_cache(directory: Path) -> Path:
+    return directory.resolve().parent / "var" / "extracted"
 
 
 def corpus_files(directory: Path) -> Iterable[Path]:
