@@ -44,7 +44,9 @@ class QuestionSet:
 def question_sets() -> list[QuestionSet]:
     """Every labelled set whose files are here: ../shared's (when beside the project) and ours."""
     sets = [
-        QuestionSet("news-dev", SHARED / "news-dev" / "corpus", SHARED / "news-dev" / "questions.jsonl"),
+        QuestionSet(
+            "news-dev", SHARED / "news-dev" / "corpus", SHARED / "news-dev" / "questions.jsonl"
+        ),
         QuestionSet("seed-dev", FIXTURES / "seed", SHARED / "dev_questions.jsonl"),
         QuestionSet("seed-ours", FIXTURES / "seed", QUESTIONS),
         QuestionSet("fixtures", FIXTURES / "articles", FIXTURES / "questions.jsonl"),
@@ -62,6 +64,10 @@ def combined_corpus(sets: list[QuestionSet], folder: Path) -> Path:
         old.unlink()
     for s in sets:
         for path in sorted(s.corpus.iterdir()):
-            if path.is_file() and path.suffix in (".md", ".txt") and not (folder / path.name).exists():
+            if (
+                path.is_file()
+                and path.suffix in (".md", ".txt")
+                and not (folder / path.name).exists()
+            ):
                 (folder / path.name).symlink_to(path.resolve())
     return folder

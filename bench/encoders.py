@@ -41,7 +41,7 @@ from index.encoders import models_dir
 from index.multilingual import MultilingualEncoder
 from index.onnx_embedder import EncoderMeta, OnnxEmbedder
 from index.onnx_export import export_model, source_folder
-from index.passages import embedding_text, split_passages
+from index.passages import split_passages
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -79,7 +79,7 @@ def timing_questions(count: int) -> list[str]:
 def corpus_texts() -> list[str]:
     articles, _ = load_corpus(CORPUS)
     passages = [p for article in articles for p in split_passages(article)]
-    return [embedding_text(p) for p in passages] + [s.text for p in passages for s in p.sentences]
+    return [f"{p.title}. {p.text}" for p in passages] + [s.text for p in passages for s in p.sentences]
 
 
 # ---------------------------------------------------------------- measurements

@@ -46,8 +46,8 @@ from index.answerability import (  # noqa: E402
 )
 from index.builder import build_index, staleness  # noqa: E402
 from index.calibration import calibrate  # noqa: E402
-from index.encoding import Encoders, load_encoders  # noqa: E402
 from index.embedder import DEFAULT_MODEL  # noqa: E402
+from index.encoding import Encoders, load_encoders  # noqa: E402
 from index.languages import ENGLISH, detect_language  # noqa: E402
 from index.ranker import LinearModel, Ranker  # noqa: E402
 from index.search import SearchIndex  # noqa: E402
@@ -65,6 +65,7 @@ class Record:
     set: str
     fold: str
     item: LabelledQuestion
+    query_text: str  # what was searched (a follow-up with the question before it)
     language: str
     index: SearchIndex
     corpus: Path
@@ -118,8 +119,18 @@ def _collect(
             for p, ok in zip(passages, positive, strict=True)
         ]
         records.append(
-            Record(name, folds[n], item, query.language, index, corpus, candidates,
-                   positive, sentences)
+            Record(
+                name,
+                folds[n],
+                item,
+                query.text,
+                query.language,
+                index,
+                corpus,
+                candidates,
+                positive,
+                sentences,
+            )
         )
     print(f"{name}: {len(items)} questions, {len(index.passages)} passages", file=sys.stderr)
     return records
@@ -261,7 +272,9 @@ def fit_judge(
     labels = np.array([r.item.answerable for r in train], dtype=int)
     impute = {}
     for name in names:
-        finite = [v for r in train if r.item.answerable and not np.isnan(v := evidence[id(r)][name])]
+        finite = [
+            v for r in train if r.item.answerable and not np.isnan(v := evidence[id(r)][name])
+        ]
         impute[name] = float(np.mean(finite)) if finite else 0.0
     x = np.array([[evidence[id(r)][n] for n in names] for r in train], dtype=np.float64)
     for j, name in enumerate(names):
@@ -298,6 +311,7 @@ def answerability_held_out(records, evidence) -> dict[int, float]:
 def choose_threshold(records, confidences) -> float:
     """The highest threshold that keeps held-out refusals of answerable questions, and of
     paraphrased ones alone, at or below MAX_WRONG_ABSTENTION."""
+
     def allowed(group) -> float:
         values = sorted(confidences[id(r)] for r in group)
         return float(values[int(MAX_WRONG_ABSTENTION * len(values))]) if values else 1.0
@@ -311,7 +325,9 @@ def report(records, ranks, confidences, threshold) -> dict[str, dict[str, float]
     table = {}
     for name in sorted({r.set for r in records}) + ["all"]:
         rs = [r for r in records if name in ("all", r.set)]
-        english = [r for r in rs if r.item.answerable and r.positive.any() and r.language == ENGLISH]
+        english = [
+            r for r in rs if r.item.answerable and r.positive.any() and r.language == ENGLISH
+        ]
         answerable = [r for r in rs if r.item.answerable]
         off = [r for r in rs if r.item.kind == "off_topic"]
         on = [r for r in rs if r.item.kind == "unanswerable_on_topic"]
@@ -324,8 +340,12 @@ def report(records, ranks, confidences, threshold) -> dict[str, dict[str, float]
 
         table[name] = {
             "questions": len(rs),
-            "r@1": float(np.mean([ranks[id(r)] == 1 for r in english])) if english else float("nan"),
-            "r@3": float(np.mean([(ranks[id(r)] or 99) <= 3 for r in english])) if english else float("nan"),
+            "r@1": float(np.mean([ranks[id(r)] == 1 for r in english]))
+            if english
+            else float("nan"),
+            "r@3": float(np.mean([(ranks[id(r)] or 99) <= 3 for r in english]))
+            if english
+            else float("nan"),
             "wrong_abstention": declined(answerable),
             "wrong_abstention_paraphrase": declined(para),
             "off_topic_declined": declined(off),
@@ -368,7 +388,12 @@ def main() -> None:
     table = report(records, ranks, confidences, threshold)
     print(f"held out by article; thresholds {thresholds}")
     for name, row in table.items():
-        print(f"{name:10s} " + "  ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
+        print(
+            f"{name:10s} "
+            + "  ".join(
+                f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()
+            )
+        )
     if args.explain:
         explain(records, ranks, confidences, threshold)
     if args.dry_run:

@@ -102,7 +102,9 @@ class Answerer:
         languages = [detect_language(q) for q in cleaned]
         todo = [i for i, a in enumerate(answers) if a is None]
         queries = [make_query(cleaned[i], asks[i][1], languages[i], self._topical) for i in todo]
-        for i, retrieval in zip(todo, self.retriever.retrieve_many(queries, CANDIDATES), strict=True):
+        for i, retrieval in zip(
+            todo, self.retriever.retrieve_many(queries, CANDIDATES), strict=True
+        ):
             answers[i] = self._decide(cleaned[i], retrieval, languages[i])
         return [
             a if a.language == languages[i] else _with_language(a, languages[i])
@@ -125,15 +127,24 @@ class Answerer:
             if not ranking and not is_latin(question):
                 reason = Reason.LANGUAGE
             return Answer(
-                question, Status.NOT_FOUND, reason=reason, candidates=ranking,
-                language=language, confidence=confidence,
+                question,
+                Status.NOT_FOUND,
+                reason=reason,
+                candidates=ranking,
+                language=language,
+                confidence=confidence,
             )
         shown = _select(ranking, self.top_k)
         chosen = with_other_side(shown, ranking, retrieval.question, self.top_k)
         contests = tuple(find_contests(chosen, retrieval.question))
         return Answer(
-            question, Status.ANSWERED, chosen, candidates=ranking, contests=contests,
-            language=language, confidence=confidence,
+            question,
+            Status.ANSWERED,
+            chosen,
+            candidates=ranking,
+            contests=contests,
+            language=language,
+            confidence=confidence,
         )
 
 

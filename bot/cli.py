@@ -50,9 +50,9 @@ def cli(
     \b
     Examples:
       newsbot index build
-      newsbot ask "How many Wagner fighters are in Ukraine?"
-      newsbot ask --json "Who founded Wagner?"
-      echo '{"question": "Who paid for the weapons?"}' | newsbot ask --jsonl -
+      newsbot ask "Who said the strike was over?"
+      newsbot ask --json "How many people were evacuated?"
+      echo '{"question": "Who paid for it?"}' | newsbot ask --jsonl -
       newsbot chat
       newsbot eval tests/data/questions.jsonl --min-recall-at-3 0.95
     """

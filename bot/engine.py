@@ -14,8 +14,8 @@ from typing import Any
 from bot.answer import Answer, Answerer
 from bot.settings import Settings
 from index.answerability import Answerability
-from index.encoders import models_dir
 from index.embedder import Embedder
+from index.encoders import models_dir
 from index.encoding import Encoders, as_encoders, load_encoders
 from index.ranker import Ranker
 from index.search import Retriever, SearchIndex

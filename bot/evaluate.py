@@ -81,9 +81,7 @@ class Outcome:
 def load_questions(path: Path) -> list[LabelledQuestion]:
     paragraphs_file = path.with_name(PARAGRAPHS)
     paragraphs = (
-        json.loads(paragraphs_file.read_text(encoding="utf-8"))
-        if paragraphs_file.is_file()
-        else []
+        json.loads(paragraphs_file.read_text(encoding="utf-8")) if paragraphs_file.is_file() else []
     )
     with path.open(encoding="utf-8") as handle:
         return [

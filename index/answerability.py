@@ -94,7 +94,9 @@ def relative_evidence(
     found = {}
     for f in FIELDS:
         readable = english or f.encoder != MINILM
-        found[f.name] = calibration.baselines[f.name].relative(raw[f.name]) if readable else math.nan
+        found[f.name] = (
+            calibration.baselines[f.name].relative(raw[f.name]) if readable else math.nan
+        )
     score_key = SCORE if english else SCORE_FOREIGN
     found[SCORE] = calibration.baselines[score_key].relative(raw[SCORE])
     for name in ("coverage", "unknown"):
@@ -129,7 +131,9 @@ class Judge:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Judge:
-        return cls(LinearModel.from_dict(data["model"]), float(data["bias"]), float(data["threshold"]))
+        return cls(
+            LinearModel.from_dict(data["model"]), float(data["bias"]), float(data["threshold"])
+        )
 
 
 @dataclass(frozen=True)

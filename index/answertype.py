@@ -43,7 +43,7 @@ _HAS = {
         r"year|weeks|months|years)\b|\bago\b|\bsince\b",
         re.IGNORECASE,
     ),
-    # A person: two capitalised words in a row, or a title and a name ("Mr. Prigozhin").
+    # A person: two capitalised words in a row, or a title and a name ("Mr. Okafor").
     PERSON: re.compile(r"\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)+\b|\b(?:Mr|Ms|Mrs|Dr)\.? [A-Z]"),
     # A place: a capitalised word after a locative preposition.
     PLACE: re.compile(r"\b(?:in|to|from|at|into|near|across)\s+(?:the\s+)?[A-Z]"),
@@ -51,7 +51,7 @@ _HAS = {
 
 
 # "How many X ...", "what share of X": X is what the number must be about. Its words run
-# up to the verb ("how many *Wagner fighters* are ..."); adverbs are not what is counted.
+# up to the verb ("how many *union members* are ..."); adverbs are not what is counted.
 _FOCUS = re.compile(
     r"\b(?:how (?:many|much)|what (?:share|percentage|percent|fraction|proportion|number|"
     r"amount|sum)(?: of)?)\s+(?P<rest>.+)",
@@ -67,7 +67,7 @@ _HAS_AGE = re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+\b", re.IGNORECASE)
 
 
 def focus_text(question: str) -> str | None:
-    """What a number question counts: "how many *helicopters* does Wagner operate?"."""
+    """What a number question counts: "how many *ferries* does the company operate?"."""
     match = _FOCUS.search(question[:160])
     if match is None:
         return None

@@ -27,8 +27,8 @@ from index.embedder import Embedder
 from index.encoding import Encoders, as_encoders
 from index.fields import FIELDS, Encoder, Field, FieldStats, field_texts, stats_path, store_path
 from index.lexical import LexicalIndex
-from index.ranker import fingerprint
 from index.passages import DEFAULT_MAX_CHARS, Passage, split_passages
+from index.ranker import fingerprint
 from index.search import (
     ARTICLE_LEXICAL,
     CALIBRATION,
@@ -200,7 +200,7 @@ def _write(
         cache = _previous_vectors(target, fields, encoder.name)
         texts = {f.name: field_texts(f, passages) for f in fields}
         wanted = [t for f in fields for t in texts[f.name]]
-        done = _embed_missing(wanted, encoder.documents, cache, progress)
+        done = _embed_missing(wanted, encoder, cache, progress)
         embedded, total = embedded + done, total + len(wanted)
         for f in fields:
             rows = _rows(texts[f.name], cache, encoder.dim)
@@ -244,7 +244,7 @@ def _previous_vectors(target: Path, fields: Sequence[Field], encoder: str) -> di
 
 def _embed_missing(
     texts: Sequence[str],
-    embed: Callable[[Sequence[str]], np.ndarray],
+    encoder: Encoder,
     cache: dict[str, np.ndarray],
     progress: Progress | None,
 ) -> int:
@@ -255,9 +255,12 @@ def _embed_missing(
         progress(0, len(missing))
     for offset in range(0, len(missing), EMBED_BATCH):
         batch = missing[offset : offset + EMBED_BATCH]
-        vectors = embed([keyed[k] for k in batch])
-        if vectors.shape != (len(batch), vectors.shape[1]) or not np.isfinite(vectors).all():
-            raise IndexProblem(f"the encoder returned unusable vectors of shape {vectors.shape}")
+        vectors = encoder.documents([keyed[k] for k in batch])
+        if vectors.shape != (len(batch), encoder.dim) or not np.isfinite(vectors).all():
+            raise IndexProblem(
+                f"{encoder.name} returned unusable vectors: shape {vectors.shape}, "
+                f"expected {(len(batch), encoder.dim)}"
+            )
         cache.update(zip(batch, vectors, strict=True))
         if progress:
             progress(min(offset + EMBED_BATCH, len(missing)), len(missing))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import Stemmer
 from bm25s import stopwords as bm25_stopwords
@@ -48,7 +48,7 @@ _SPANISH_MARKS = re.compile(r"[¿¡]")
 
 
 def normalise_language(code: str | None) -> str:
-    """"EN", "en-GB", "ru_RU" -> "en", "ru"; unknown or empty -> English."""
+    """ "EN", "en-GB", "ru_RU" -> "en", "ru"; unknown or empty -> English."""
     base = re.split(r"[-_]", (code or "").strip().lower())[0]
     return base if base in _STEMMERS else ENGLISH
 
@@ -82,12 +82,12 @@ def detect_language(text: str) -> str:
     return ENGLISH
 
 
-@lru_cache(maxsize=None)
+@cache
 def stemmer(language: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(_STEMMERS[normalise_language(language)])
 
 
-@lru_cache(maxsize=None)
+@cache
 def stopwords(language: str) -> frozenset[str]:
     return frozenset(_STOPWORDS.get(normalise_language(language), ()))
 

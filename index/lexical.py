@@ -126,7 +126,7 @@ class LexicalIndex:
         return self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
 
     def correct(self, term: str) -> str:
-        """The corpus term a misspelt question term stands for ("prigozin" -> "prigozhin"),
+        """The corpus term a misspelt question term stands for ("okonju" -> "okonjo"),
         or the term itself: one edit for words of 5-7 letters, two from 8, best df wins."""
         if term in self.vocab or len(term) < SPELLING_MIN_LENGTH:
             return term

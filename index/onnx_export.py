@@ -46,14 +46,14 @@ OPSET = 17
 _TOKENIZER_FILES = ("tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 PROBE_TEXTS = (
-    "Who founded the Wagner Group?",
-    "How many fighters does it have in Ukraine?",
-    "prigozhin nickname??",
-    "The White House said on Friday that the group had received weapons from North Korea.",
+    "Who founded the dockworkers' union?",
+    "How many members does it have in the port?",
+    "okonjo statment??",
+    "The ministry said on Friday that the shipment had been held at the border for a week.",
     '"We are not going to stop," the spokesman told reporters in Washington.',
     "Sanctions",
-    "Officials estimated that about 40,000 of the 50,000 fighters were convicts recruited from "
-    "Russian prisons, and that many of them had been killed in the fighting around Bakhmut.",
+    "Officials estimated that about 40,000 of the 50,000 residents had been evacuated from "
+    "the coastal districts, and that many of them had found shelter in schools upriver.",
     "Où est le président ?",
     "The company's revenue rose 12% to $4.3bn in the third quarter, beating expectations.",
     # Longer than max_seq_length: both must cut it at the same token.

@@ -121,12 +121,6 @@ def _normalise_with_offsets(body: str, start: int, end: int) -> tuple[str, list[
     return "".join(chars), offsets
 
 
-def embedding_text(passage: Passage) -> str:
-    """What the model sees for a passage; the speaker's name helps 'what did X say' questions."""
-    speaker = passage.speaker
-    return f"{speaker.name}: {passage.text}" if speaker else passage.text
-
-
 def _group(sentences: Sequence[Sentence], max_chars: int) -> Iterable[list[Sentence]]:
     group: list[Sentence] = []
     size = 0

@@ -45,7 +45,8 @@ class LinearModel:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LinearModel:
         return cls(
-            tuple(data["features"]), np.asarray(data["weights"], dtype=np.float64),
+            tuple(data["features"]),
+            np.asarray(data["weights"], dtype=np.float64),
             dict(data.get("impute", {})),
         )
 

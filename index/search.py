@@ -19,6 +19,7 @@ from index.answerability import (
     raw_evidence,
     relative_evidence,
 )
+from index.embedder import Embedder
 from index.encoding import Encoders
 from index.fields import FIELDS, FieldStats, stats_path, store_path
 from index.languages import ENGLISH
@@ -78,8 +79,11 @@ class SearchIndex:
         self.languages = frozenset(p.language for p in passages)
 
     @classmethod
-    def load(cls, directory: Path, encoders: Encoders | None = None) -> SearchIndex:
-        """Load and check an index; raise IndexNotFound / IndexCorrupt / IndexMismatch."""
+    def load(cls, directory: Path, encoders: Encoders | Embedder | None = None) -> SearchIndex:
+        """Load and check an index; raise IndexNotFound / IndexCorrupt / IndexMismatch.
+
+        With `encoders` (or only MiniLM's Embedder), the index must have been built by them.
+        """
         real = directory.resolve()  # pin the build: a swap during loading must not mix builds
         manifest = Manifest.read(real) if real.exists() else Manifest.read(directory)
         if encoders is not None:
@@ -110,9 +114,7 @@ class SearchIndex:
                 LexicalIndex.load(real / ARTICLE_LEXICAL),
             )
             calibration_file = real / CALIBRATION
-            calibration = (
-                Calibration.load(calibration_file) if calibration_file.is_file() else None
-            )
+            calibration = Calibration.load(calibration_file) if calibration_file.is_file() else None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorrupt(f"{real}: index data is damaged ({exc}); rebuild it") from exc
         index = cls(real, manifest, passages, source, calibration)
@@ -125,15 +127,18 @@ class SearchIndex:
         return index
 
 
-def _check_encoders(directory: Path, manifest: Manifest, encoders: Encoders) -> None:
-    built = (manifest.model, manifest.dim, manifest.multilingual)
-    configured = (encoders.minilm.name, encoders.minilm.dim, encoders.e5.name)
-    if built != configured:
+def _check_encoders(directory: Path, manifest: Manifest, encoders: Encoders | Embedder) -> None:
+    english = encoders.minilm if isinstance(encoders, Encoders) else encoders
+    if (manifest.model, manifest.dim) != (english.name, english.dim):
         raise IndexMismatch(
-            f"{directory} was built with {manifest.model} ({manifest.dim}-d) and "
-            f"{manifest.multilingual}, but the configured encoders are {configured[0]} "
-            f"({configured[1]}-d) and {configured[2]}; rebuild with `newsbot index build` "
-            "or set NEWSBOT_MODEL to match"
+            f"{directory} was built with {manifest.model} ({manifest.dim}-d) but the "
+            f"configured model is {english.name} ({english.dim}-d); rebuild with "
+            "`newsbot index build` or set NEWSBOT_MODEL to match"
+        )
+    if isinstance(encoders, Encoders) and manifest.multilingual != encoders.e5.name:
+        raise IndexMismatch(
+            f"{directory} was built with {manifest.multilingual}, not {encoders.e5.name}; "
+            "rebuild with `newsbot index build`"
         )
 
 

@@ -11,11 +11,13 @@ import pytest
 from bot.settings import Settings
 from index.builder import build_index
 from index.embedder import SentenceTransformerEmbedder
+from index.encoding import Encoders, Symmetric
 from index.multilingual import MultilingualEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 # The seed article as a test fixture: tests never read the live corpus/, which grows.
-CORPUS = ROOT / "tests" / "fixtures" / "seed"
+FIXTURES = ROOT / "tests" / "fixtures"
+CORPUS = FIXTURES / "seed"
 DATA = ROOT / "tests" / "data"
 
 
@@ -39,13 +41,17 @@ def embedder() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture(scope="session")
-def built_index(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> Path:
+def encoders(embedder: SentenceTransformerEmbedder) -> Encoders:
+    """Both real encoders: the packaged MiniLM and the packaged multilingual-e5."""
+    return Encoders(Symmetric(embedder), MultilingualEncoder())
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory: pytest.TempPathFactory, encoders: Encoders) -> Path:
     """The seed corpus built once into a real FAISS index on disk (read-only for tests),
-    with the multilingual vectors too, as `newsbot index build` makes it."""
+    as `newsbot index build` makes it."""
     target = tmp_path_factory.mktemp("index") / "index"
-    build_index(CORPUS, target, embedder, multilingual=MultilingualEncoder())
+    build_index(CORPUS, target, encoders)
     return target
 
 
@@ -58,4 +64,5 @@ def corpus_copy(tmp_path: Path) -> Iterator[Path]:
 
 
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
-    return Settings(_env_file=None, index_dir=index_dir, corpus_dir=CORPUS, **overrides)  # type: ignore[call-arg]
+    values: dict[str, object] = {"corpus_dir": CORPUS, **overrides}
+    return Settings(_env_file=None, index_dir=index_dir, **values)  # type: ignore[call-arg]

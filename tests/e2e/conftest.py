@@ -14,9 +14,9 @@ from tests.fakes.telegram_api import FakeTelegram
 
 
 @pytest.fixture(scope="session")
-def engine(built_index: Path, embedder: Any) -> Engine:
+def engine(built_index: Path, encoders: Any) -> Engine:
     """The real answering core over the seed corpus, loaded once for all e2e tests."""
-    return Engine(make_settings(built_index), embedder=embedder)
+    return Engine(make_settings(built_index), encoders)
 
 
 @pytest.fixture(scope="module")

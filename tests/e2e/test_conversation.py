@@ -56,11 +56,17 @@ def test_a_follow_up_is_answered_as_meant(fake: FakeTelegram) -> None:
     assert "40,000" in follow_up.text
 
 
-def test_a_new_self_contained_question_is_not_polluted_by_the_last(fake: FakeTelegram) -> None:
+def test_a_new_self_contained_question_is_not_polluted_by_the_last(
+    fake: FakeTelegram, engine: Engine
+) -> None:
+    """After another question, a question that names its own subject gets the answer it
+    gets alone."""
+    question = "What did Prigozhin write on his Telegram channel?"
+    alone = engine.answer(question)
     user = next(_users)
     ask(fake, "How many Wagner fighters are in Ukraine?", user)
-    reply = ask(fake, "What did Prigozhin write on his Telegram channel?", user)
-    assert "Everyone knows that North Korea" in reply.text
+    reply = ask(fake, question, user)
+    assert alone.hits and alone.hits[0].highlight.text in reply.text
 
 
 def test_a_russian_question_gets_the_english_passage_with_russian_framing(
@@ -89,11 +95,11 @@ def test_inline_query_offers_attributed_answers(fake: FakeTelegram) -> None:
 
 def test_inline_query_outside_the_articles_says_so(fake: FakeTelegram) -> None:
     user = next(_users)
-    fake.inline_query("best borscht recipe", user_id=user)
+    fake.inline_query("how to fix a squeaky door hinge", user_id=user)
     fake.wait_for_call(
         "answerInlineQuery",
-        lambda c: any(a.query == "best borscht recipe" for a in fake.inline_answers),
+        lambda c: any(a.query == "how to fix a squeaky door hinge" for a in fake.inline_answers),
     )
-    [answer] = [a for a in fake.inline_answers if a.query == "best borscht recipe"]
+    [answer] = [a for a in fake.inline_answers if a.query == "how to fix a squeaky door hinge"]
     [only] = answer.results
     assert "do not cover" in only["input_message_content"]["message_text"]

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.embedder import Embedder
+from index.encoding import Encoders
+from index.fields import Encoder
 
 
 class CountingEmbedder:
@@ -75,3 +77,45 @@ class WrongShapeEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return np.ascontiguousarray(self.inner.embed(texts)[:, :-1])
+
+
+class HashingEncoder(HashingEmbedder):
+    """A HashingEmbedder with the Encoder interface (questions and documents alike)."""
+
+    def documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed(texts)
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed(texts)
+
+
+def hashing_encoders(minilm: Embedder | None = None) -> Encoders:
+    """Both encoders as deterministic stand-ins (or MiniLM's as given): for plumbing tests,
+    which check files, reuse and swaps, never answer quality."""
+    from index.encoding import Symmetric
+
+    english = Symmetric(minilm) if minilm is not None else HashingEncoder("test-hashing-minilm")
+    return Encoders(english, HashingEncoder("test-hashing-e5"))
+
+
+class CountingEncoder:
+    """The wrapped Encoder, remembering every document text it was asked to embed."""
+
+    def __init__(self, inner: Encoder):
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.texts: list[str] = []
+
+    def documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.inner.documents(texts)
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.queries(texts)
+
+
+def counting(encoders: Encoders) -> tuple[Encoders, CountingEncoder, CountingEncoder]:
+    """The encoders, each wrapped to count what it embeds: (encoders, minilm, e5)."""
+    minilm, e5 = CountingEncoder(encoders.minilm), CountingEncoder(encoders.e5)
+    return Encoders(minilm, e5), minilm, e5

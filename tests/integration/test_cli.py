@@ -27,7 +27,7 @@ from tests.integration.support import (
 pytestmark = pytest.mark.integration
 
 TROOPS = "How many Wagner troops does the U.S. estimate are in Ukraine?"
-BORSCHT = "What's a good recipe for borscht?"
+BORSCHT = "How do I repot an orchid without hurting the roots?"
 TOO_LONG = ("Why does Wagner " * 700)[:10_000]
 STATUSES = {"answered", "not_found", "invalid"}
 ANSWER_TYPES: dict[str, Any] = {

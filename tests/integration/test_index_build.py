@@ -15,12 +15,16 @@ import pytest
 from bot.engine import Engine
 from corpus.loader import corpus_hash, load_article, load_corpus
 from index.builder import build_index
-from index.embedder import DEFAULT_MODEL, SentenceTransformerEmbedder
-from index.passages import embedding_text, split_passages
+from index.embedder import DEFAULT_MODEL
+from index.encoding import Encoders
+from index.fields import E5, FIELDS, MINILM, Field, field_texts
+from index.multilingual import MULTILINGUAL_MODEL
+from index.passages import split_passages
+from index.ranker import fingerprint
 from index.search import SearchIndex
 from index.store import FORMAT_VERSION, FaissStore
 from tests.conftest import CORPUS, DATA, make_settings
-from tests.integration.embedders import CountingEmbedder, HashingEmbedder
+from tests.integration.embedders import counting, hashing_encoders
 from tests.integration.support import newsbot
 
 pytestmark = pytest.mark.integration
@@ -46,11 +50,13 @@ def test_manifest_says_what_the_index_was_built_from_and_with(built_index: Path)
 
     assert manifest["model"] == DEFAULT_MODEL
     assert manifest["dim"] == 384
+    assert manifest["multilingual"] == MULTILINGUAL_MODEL
     assert manifest["passages"] == len(passages) == 16
     assert manifest["sentences"] == sum(len(p["sentences"]) for p in passages) > 16
     assert manifest["corpus_hash"] == corpus_hash(articles)
     assert manifest["chunking"] == {"unit": "paragraph", "split": "sentences", "max_chars": 800}
-    assert manifest["format_version"] == FORMAT_VERSION == 1
+    assert manifest["format_version"] == FORMAT_VERSION == 2
+    assert manifest["scoring"] == fingerprint()
     assert manifest["build_id"] == build.name
     built_at = dt.datetime.fromisoformat(manifest["built_at"])
     assert built_at.utcoffset() == dt.timedelta(0)
@@ -67,21 +73,35 @@ def test_manifest_lists_every_file_of_the_build_with_its_size_and_sha256(built_i
         for p in build.rglob("*")
         if p.is_file() and p.name != "manifest.json"
     }
-    assert {"passages.jsonl", "passages.faiss", "sentences.faiss"} <= set(on_disk)
+    fields = {f"{f.name}.{kind}" for f in FIELDS for kind in ("faiss", "stats.npz", "keys.json")}
+    assert {"passages.jsonl", "calibration.json", *fields} <= set(on_disk)
     assert files == {
         name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         for name, data in on_disk.items()
     }
 
 
-def test_reloaded_index_answers_from_the_paragraph_with_the_number(
-    built_index: Path, embedder: SentenceTransformerEmbedder
-):
-    index = SearchIndex.load(built_index, embedder)
-    assert index.directory == built_index.resolve()
-    assert len(index.passages) == len(index.passage_store) == 16
+def test_the_calibration_describes_this_corpus(built_index: Path):
+    """The build measured the corpus's own "not covered" baseline, for every signal."""
+    calibration = json.loads((built_index / "calibration.json").read_text(encoding="utf-8"))
+    manifest = json.loads((built_index / "manifest.json").read_text(encoding="utf-8"))
 
-    answer = Engine(make_settings(built_index), embedder).answer(TROOPS)
+    assert calibration["corpus_hash"] == manifest["corpus_hash"]
+    assert calibration["probes"] >= 200
+    assert {f.name for f in FIELDS} | {"score", "score.foreign"} == set(calibration["baselines"])
+    assert all(b["std"] > 0 for b in calibration["baselines"].values())
+
+
+def test_reloaded_index_answers_from_the_paragraph_with_the_number(
+    built_index: Path, encoders: Encoders
+):
+    index = SearchIndex.load(built_index, encoders)
+    assert index.directory == built_index.resolve()
+    sentences = index.manifest.sentences
+    for f in FIELDS:
+        assert len(index.source.stores[f.name]) == (16 if f.unit == "passage" else sentences)
+
+    answer = Engine(make_settings(built_index), encoders).answer(TROOPS)
     assert answer.status == "answered"
     assert any("50,000" in hit.passage.text for hit in answer.hits)
 
@@ -118,20 +138,19 @@ def test_index_verify_passes_on_a_fresh_build(built_index: Path):
     assert result.stderr == ""
 
 
-def test_rebuilding_an_unchanged_corpus_embeds_nothing(
-    served_index: Path, embedder: SentenceTransformerEmbedder
-):
+def test_rebuilding_an_unchanged_corpus_embeds_nothing(served_index: Path, encoders: Encoders):
     first = served_index.resolve()
-    counting = CountingEmbedder(embedder)
+    wrapped, minilm, e5 = counting(encoders)
 
-    report = build_index(CORPUS, served_index, counting)
+    report = build_index(CORPUS, served_index, wrapped)
 
-    assert counting.texts == []
+    assert minilm.texts == [] and e5.texts == []
     assert report.embedded == 0 and report.reused > report.manifest.passages
     assert report.path != first and served_index.resolve() == report.path
     old_manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
     assert report.manifest.corpus_hash == old_manifest["corpus_hash"]
-    for name in ("passages.faiss", "sentences.faiss"):
+    for f in FIELDS:
+        name = f"{f.name}.faiss"
         old, new = FaissStore.load(first / name), FaissStore.load(report.path / name)
         np.testing.assert_array_equal(old.vectors(range(len(old))), new.vectors(range(len(new))))
 
@@ -140,50 +159,50 @@ def test_a_change_to_what_is_embedded_for_a_passage_embeds_it_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """Reuse is keyed on the text that was embedded, not on the passage: a release that embeds
-    passages differently (say, with their title) must not keep the old vectors."""
-    hashing = HashingEmbedder()
+    a field's passages differently must not keep the old vectors."""
     target = tmp_path / "index"
-    build_index(CORPUS, target, hashing, multilingual=None)
-    monkeypatch.setattr("index.builder.embedding_text", lambda p: f"{p.title}\n{p.text}")
+    build_index(CORPUS, target, hashing_encoders())
+    real = field_texts
 
-    report = build_index(CORPUS, target, hashing, multilingual=None)
+    def prefixed(field: Field, passages: list) -> list[str]:
+        texts = real(field, passages)
+        return [f"new: {t}" for t in texts] if field.name == "minilm.plain" else texts
+
+    monkeypatch.setattr("index.builder.field_texts", prefixed)
+    wrapped, minilm, e5 = counting(hashing_encoders())
+
+    report = build_index(CORPUS, target, wrapped)
 
     passages = SearchIndex.load(target).passages
-    assert report.embedded == len(passages)  # the passages; sentences and words are reused
-    stored = FaissStore.load(target / "passages.faiss")
-    expected = hashing.embed([f"{p.title}\n{p.text}" for p in passages])
+    assert e5.texts == [] and report.embedded == len(minilm.texts) == len(passages)
+    stored = FaissStore.load(target / "minilm.plain.faiss")
+    expected = wrapped.minilm.documents([f"new: {p.text}" for p in passages])
     np.testing.assert_array_equal(stored.vectors(range(len(stored))), expected)
 
 
 def test_adding_an_article_embeds_only_that_articles_text(
-    served_index: Path, corpus_copy: Path, embedder: SentenceTransformerEmbedder
+    served_index: Path, corpus_copy: Path, encoders: Encoders
 ):
     added = corpus_copy / "port-strike.md"
     shutil.copy(DATA / "corpus_bad" / "good.md", added)
-    counting = CountingEmbedder(embedder)
+    wrapped, minilm, e5 = counting(encoders)
 
-    report = build_index(corpus_copy, served_index, counting)
+    report = build_index(corpus_copy, served_index, wrapped)
 
-    article = load_article(added)
-    passages = split_passages(article)
-    own_texts = {embedding_text(p) for p in passages} | {
-        s.text for p in passages for s in p.sentences
-    }
-    embedded = counting.texts
-    assert report.embedded == len(embedded) == len(set(embedded))
-    assert own_texts <= set(embedded)
-    # Anything else embedded is a word of the new article (the vocabulary grows with it).
-    others = [t for t in embedded if t not in own_texts]
-    assert all(t.casefold() in article.body.casefold() for t in others), others
+    passages = split_passages(load_article(added))
+    for encoder, kind in ((minilm, MINILM), (e5, E5)):
+        own = {t for f in FIELDS if f.encoder == kind for t in field_texts(f, passages)}
+        assert set(encoder.texts) == own, kind
+        assert len(encoder.texts) == len(set(encoder.texts))
+    assert report.embedded == len(minilm.texts) + len(e5.texts)
     assert report.manifest.passages == 16 + len(passages)
     assert [a["id"] for a in report.manifest.articles] == ["port-strike", SEED_ID]
 
 
 def test_quick_successive_builds_each_publish_their_own_folder(tmp_path: Path):
     target = tmp_path / "index"
-    hashing = HashingEmbedder()
 
-    paths = [build_index(CORPUS, target, hashing).path for _ in range(3)]
+    paths = [build_index(CORPUS, target, hashing_encoders()).path for _ in range(3)]
 
     assert len(set(paths)) == 3
     assert target.resolve() == paths[-1]

@@ -38,20 +38,20 @@ def test_index_info_without_an_index_says_to_build_one(tmp_path: Path):
 
 
 def test_truncated_vectors_are_refused_naming_the_file(served_index: Path):
-    vectors = served_index / "passages.faiss"
+    vectors = served_index / "e5.passage.faiss"
     vectors.write_bytes(vectors.read_bytes()[:1000])
 
     asked = newsbot("--index", str(served_index), "ask", QUESTION)
     verified = newsbot("--index", str(served_index), "index", "verify")
 
-    assert_one_clear_error(asked, "passages.faiss is missing or truncated", "rebuild")
+    assert_one_clear_error(asked, "e5.passage.faiss is missing or truncated", "rebuild")
     assert verified.exit_code == 1
-    assert "problem: passages.faiss has 1000 bytes, expected" in verified.stderr
+    assert "problem: e5.passage.faiss has 1000 bytes, expected" in verified.stderr
     assert "Traceback" not in verified.output
 
 
 def test_a_changed_byte_is_caught_by_verify(served_index: Path):
-    vectors = served_index / "sentences.faiss"
+    vectors = served_index / "e5.sentence.faiss"
     data = bytearray(vectors.read_bytes())
     data[-7] ^= 0xFF  # inside a vector: same size, still loads, different numbers
     vectors.write_bytes(bytes(data))
@@ -60,7 +60,7 @@ def test_a_changed_byte_is_caught_by_verify(served_index: Path):
 
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "problem: sentences.faiss does not match its checksum",
+        "problem: e5.sentence.faiss does not match its checksum",
         f"Error: index at {served_index} failed verification",
     ]
 

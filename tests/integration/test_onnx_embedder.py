@@ -17,7 +17,7 @@ from index.embedder import DEFAULT_MODEL, EmbedderError, SentenceTransformerEmbe
 from index.encoders import make_embedder
 from index.onnx_embedder import ENCODER_META, MODEL_FILE, EncoderCacheError, OnnxEmbedder
 from index.onnx_export import ExportError, cache_folder, export_model, source_folder
-from index.passages import embedding_text, split_passages
+from index.passages import split_passages
 from tests.conftest import CORPUS, DATA, make_settings
 
 pytestmark = pytest.mark.integration
@@ -59,7 +59,7 @@ def corpus_texts() -> list[str]:
         if line.strip()
     ]
     sentences = [s.text for p in passages for s in p.sentences]
-    return [embedding_text(p) for p in passages] + sentences + questions
+    return [f"{p.title}. {p.text}" for p in passages] + sentences + questions
 
 
 def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:

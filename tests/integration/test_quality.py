@@ -1,105 +1,143 @@
-"""Answer quality on labelled questions, with the real model and index: a regression guard.
+"""Answer quality on labelled questions, with the real models and real indexes on disk.
 
-The floors sit a little under what `newsbot eval` measures today (see the issue notes), so
-a change that makes answers worse fails here; tune retrieval, then raise them.
+Two of our own sets, each on its own index: the seed article with the questions written
+about it (tests/data/questions.jsonl), and the fixture articles (sports, business, science,
+local news, health, courts, politics, Russian, German) with theirs. Every question was
+written from the article text. The floors are the product's goals where it meets them;
+where it does not yet (README, "Measured"), they guard what it does.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from bot.answer import Status
 from bot.engine import Engine
-from bot.evaluate import evaluate, load_questions, summarize
+from bot.evaluate import LabelledQuestion, evaluate, load_questions, summarize
 from bot.format import to_plain
-from index.embedder import SentenceTransformerEmbedder
-from tests.conftest import DATA, make_settings
-from tests.integration.embedders import CountingEmbedder
+from index.builder import build_index
+from index.encoding import Encoders
+from tests.conftest import DATA, FIXTURES, make_settings
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture(scope="module")
-def engine(built_index: Path, embedder: SentenceTransformerEmbedder) -> Engine:
-    return Engine(make_settings(built_index), embedder=embedder)
+ARTICLES = FIXTURES / "articles"
 
 
 @pytest.fixture(scope="module")
-def report(engine: Engine) -> dict:
-    return summarize(evaluate(load_questions(DATA / "questions.jsonl"), engine.answer_many))
+def seed_engine(built_index: Path, encoders: Encoders) -> Engine:
+    return Engine(make_settings(built_index), encoders)
 
 
-def test_answerable_english_questions_are_found(report: dict) -> None:
-    overall = report["overall"]
-    assert overall["recall@1"] >= 0.80
-    assert overall["recall@3"] >= 0.90
-    assert overall["answer_hit"] >= 0.85
-    assert overall["false_abstention"] <= 0.06
+@pytest.fixture(scope="module")
+def fixture_engine(tmp_path_factory: pytest.TempPathFactory, encoders: Encoders) -> Engine:
+    """The fixture articles built into one index, as `newsbot index build` builds it."""
+    target = tmp_path_factory.mktemp("fixtures") / "index"
+    build_index(ARTICLES, target, encoders)
+    return Engine(make_settings(target, corpus_dir=ARTICLES), encoders)
 
 
-def test_factoids_and_attributions_are_nearly_perfect(report: dict) -> None:
-    for kind in ("factoid", "attribution", "contested"):
-        assert report["by_kind"][kind]["recall@3"] >= 0.95, kind
-    assert report["by_kind"]["attribution"]["speaker_accuracy"] >= 0.95
+SETS = {
+    "seed": ("seed_engine", DATA / "questions.jsonl"),
+    "fixtures": ("fixture_engine", FIXTURES / "questions.jsonl"),
+}
 
 
-def test_off_topic_questions_are_refused(report: dict) -> None:
-    assert report["by_kind"]["off_topic"]["abstention_accuracy"] >= 0.9  # 34 of 35 today
+@pytest.fixture(scope="module", params=sorted(SETS))
+def labelled(request: pytest.FixtureRequest) -> tuple[Engine, list[LabelledQuestion], Any]:
+    engine_name, path = SETS[request.param]
+    engine = request.getfixturevalue(engine_name)
+    items = load_questions(path)
+    outcomes = evaluate(items, engine.answer_many)
+    return engine, items, outcomes
 
 
-def test_some_on_topic_questions_the_article_does_not_answer_are_refused(report: dict) -> None:
-    # 40 hard ones (the subject is in the article, the fact asked for is not): 0.30 today.
-    assert report["by_kind"]["unanswerable_on_topic"]["abstention_accuracy"] >= 0.25
+def plain_recall_at_1(engine: Engine, items: list[LabelledQuestion], field: str) -> float:
+    """Recall@1 of one dense field alone (cosine, no fusion), on answerable English items."""
+    index = engine.index
+    store = index.source.stores[field]
+    vectors = store.vectors(range(len(store)))
+    kind = field.split(".")[0]
+    wanted = [i for i in items if i.answerable and i.kind != "non_english" and i.context is None]
+    queries = engine.encoders.queries([i.question for i in wanted])[kind]
+    best = np.argmax(queries @ vectors.T, axis=1)
+    return float(
+        np.mean([i.answered_by(index.passages[b]) for i, b in zip(wanted, best, strict=True)])
+    )
 
 
-def test_follow_ups_use_the_previous_question(engine: Engine) -> None:
-    alone = engine.answer("And how many of them are convicts?")
-    followed = engine.answer(
+def test_the_product_ranks_better_than_either_encoder_alone(labelled: Any) -> None:
+    """The fitted ranker finds the answering passage first more often than the plain
+    cosine of MiniLM or of multilingual-e5 over the same passages."""
+    engine, items, outcomes = labelled
+    wanted = [
+        o
+        for o in outcomes
+        if o.item.answerable and o.item.kind != "non_english" and o.item.context is None
+    ]
+    product = float(np.mean([o.rank == 1 for o in wanted]))
+    for field in ("minilm.plain", "e5.passage"):
+        assert product > plain_recall_at_1(engine, items, field), field
+
+
+def test_answerable_questions_are_found_and_rarely_refused(labelled: Any) -> None:
+    _, _, outcomes = labelled
+    overall = summarize(outcomes)["overall"]
+    assert overall["recall@3"] >= 0.85
+    assert overall["false_abstention"] <= 0.05
+
+
+def test_paraphrased_questions_are_not_refused_for_their_words(labelled: Any) -> None:
+    _, _, outcomes = labelled
+    paraphrase = summarize(outcomes)["by_kind"]["paraphrase"]
+    assert paraphrase["false_abstention"] <= 0.1
+
+
+def test_off_topic_questions_are_declined(labelled: Any) -> None:
+    _, _, outcomes = labelled
+    assert summarize(outcomes)["by_kind"]["off_topic"]["abstention_accuracy"] >= 0.8
+
+
+def test_who_said_it_is_named_on_attribution_questions(labelled: Any) -> None:
+    _, _, outcomes = labelled
+    assert summarize(outcomes)["by_kind"]["attribution"]["speaker_accuracy"] >= 0.9
+
+
+def test_questions_in_other_languages_find_their_passage(labelled: Any) -> None:
+    """Russian, Ukrainian, German and Spanish questions about English articles (and English
+    questions about the Russian and German ones) find the answering passage."""
+    _, _, outcomes = labelled
+    foreign = [o for o in outcomes if o.item.kind == "non_english"]
+    assert np.mean([o.rank is not None and o.rank <= 3 for o in foreign]) >= 0.8
+
+
+def test_follow_ups_are_answered_from_the_conversation(labelled: Any) -> None:
+    _, _, outcomes = labelled
+    follow_ups = [o for o in outcomes if o.item.context]
+    assert np.mean([o.rank is not None and o.rank <= 3 for o in follow_ups]) >= 0.8
+
+
+def test_a_follow_up_means_nothing_without_its_question(seed_engine: Engine) -> None:
+    """The same words find the convicts' figure only after the question they follow."""
+    followed = seed_engine.answer(
         "And how many of them are convicts?", ["How many Wagner fighters are in Ukraine?"]
     )
     assert followed.status is Status.ANSWERED
     assert "40,000" in followed.hits[0].passage.text
-    assert alone.question == followed.question
 
 
-def test_a_contested_claim_shows_both_speakers(engine: Engine) -> None:
-    answer = engine.answer("Did Wagner receive arms from North Korea?")
+def test_a_contested_claim_shows_both_speakers(seed_engine: Engine) -> None:
+    answer = seed_engine.answer("Did Wagner receive arms from North Korea?")
     speakers = {h.passage.speaker.name for h in answer.hits if h.passage.speaker}
     assert {"John Kirby", "Yevgeny Prigozhin"} <= speakers
+    assert answer.contests
 
 
-@pytest.mark.parametrize(
-    ("question", "expected", "framing"),
-    [
-        ("Сколько заключённых воюет за Вагнер?", "40,000", "Источник"),
-        ("Хто заснував Вагнер?", "Prigozhin", "Джерело"),
-        ("Wer ist der Gründer der Wagner-Gruppe?", "Prigozhin", "Quelle"),
-    ],
-)
-def test_questions_in_other_languages_find_the_english_passage(
-    engine: Engine, question: str, expected: str, framing: str
-) -> None:
-    answer = engine.answer(question)
-    assert answer.status is Status.ANSWERED
-    assert any(expected in h.passage.text for h in answer.hits)
-    text = to_plain(answer)
-    assert framing in text  # the reply's own words speak the user's language
-
-
-def test_words_seen_before_are_not_embedded_again(
-    built_index: Path, embedder: SentenceTransformerEmbedder
-) -> None:
-    """Unknown question words ("rival" -> "competitor") are embedded once per process: a
-    second question reusing them costs the model one text, itself."""
-    counting = CountingEmbedder(embedder)
-    engine = Engine(make_settings(built_index), embedder=counting)
-    first = engine.answer("Is the mercenary outfit a rival to Russia's defence ministry?")
-    assert len(counting.texts) > 1  # the question and its words the corpus lacks
-
-    counting.texts.clear()
-    again = engine.answer("Is the outfit a rival of the defence ministry?")
-
-    assert counting.texts == ["Is the outfit a rival of the defence ministry?"]
-    assert "competitor" in to_plain(first) and "competitor" in to_plain(again)
+def test_the_reply_speaks_the_users_language(seed_engine: Engine) -> None:
+    answer = seed_engine.answer("Сколько заключённых воюет за Вагнер?")
+    assert answer.status is Status.ANSWERED and answer.language == "ru"
+    assert "Источник" in to_plain(answer)

@@ -14,12 +14,13 @@ import pytest
 from corpus.loader import load_article
 from index.builder import build_index
 from index.embedder import SentenceTransformerEmbedder
-from index.passages import embedding_text, split_passages
+from index.fields import BY_NAME, E5, FIELDS, MINILM, field_texts
+from index.passages import split_passages
 from index.search import SearchIndex
 from index.store import FLAT_MAX, IVF_SQ8, FaissStore
 from tests.conftest import DATA
 from tests.integration.corpora import write_copies
-from tests.integration.embedders import CountingEmbedder, HashingEmbedder
+from tests.integration.embedders import counting, hashing_encoders
 
 pytestmark = pytest.mark.integration
 
@@ -83,8 +84,8 @@ def test_a_built_index_records_each_store_and_serves_it_mapped(built_index: Path
 
     stores = manifest["stores"]
 
-    assert {"passages.faiss", "sentences.faiss", "vocab.faiss"} <= set(stores)
-    assert stores["passages.faiss"]["kind"] == "flat"  # 16 passages: exact search
+    assert {f"{f.name}.faiss" for f in FIELDS} <= set(stores)
+    assert stores["e5.passage.faiss"]["kind"] == "flat"  # 16 passages: exact search
     for name, spec in stores.items():
         assert spec["bytes"] == manifest["files"][name]["bytes"]
         assert FaissStore.load(built_index / name).memory_mapped
@@ -93,44 +94,46 @@ def test_a_built_index_records_each_store_and_serves_it_mapped(built_index: Path
 def test_rebuilding_a_large_index_embeds_only_new_articles_and_drops_removed_ones(
     tmp_path: Path,
 ):
-    """A corpus whose sentence store is past FLAT_MAX: IVF, reused vector for vector."""
+    """A corpus whose sentence stores are past FLAT_MAX: IVF, reused vector for vector."""
     corpus = write_copies(tmp_path / "corpus", COPIES, vary=True)
     target = tmp_path / "index"
-    first = build_index(corpus, target, HashingEmbedder())
+    first = build_index(corpus, target, hashing_encoders())
     stores = first.manifest.stores
-    assert stores["sentences.faiss"]["kind"] == IVF_SQ8, stores
+    assert stores["e5.sentence.faiss"]["kind"] == IVF_SQ8, stores
     removed = corpus / "copy-000.md"
     removed.unlink()
     shutil.copy(DATA / "corpus_bad" / "good.md", corpus / "port-strike.md")
-    counting = CountingEmbedder(HashingEmbedder())
+    encoders, minilm, e5 = counting(hashing_encoders())
 
-    second = build_index(corpus, target, counting)
+    second = build_index(corpus, target, encoders)
 
+    assert second.embedded == len(minilm.texts) + len(e5.texts)
     new = split_passages(load_article(corpus / "port-strike.md"))
-    own = {embedding_text(p) for p in new} | {s.text for p in new for s in p.sentences}
-    assert own <= set(counting.texts) and second.embedded == len(counting.texts)
-    assert len(counting.texts) < 2 * len(own) + 50  # the new article's texts and words only
+    for encoder, kind in ((minilm, MINILM), (e5, E5)):  # the new article's texts, only
+        assert set(encoder.texts) == {
+            t for f in FIELDS if f.encoder == kind for t in field_texts(f, new)
+        }
     index = SearchIndex.load(target)
     assert "copy-000" not in {p.article_id for p in index.passages}
-    assert index.sentence_store.spec.kind == IVF_SQ8 and index.sentence_store.memory_mapped
-    # The new article's passage is found through both stores, by its own vector.
-    vector = HashingEmbedder().embed([embedding_text(new[0])])
-    (row, score), *_ = index.passage_store.search(vector, 5)[0]
+    sentences = index.source.stores["e5.sentence"]
+    assert sentences.spec.kind == IVF_SQ8 and sentences.memory_mapped
+    # The new article's passage is found through both kinds of store, by its own vector.
+    passage_text = field_texts(BY_NAME["e5.passage"], new)[0]
+    (row, score), *_ = index.source.stores["e5.passage"].search(e5.documents([passage_text]), 5)[0]
     assert index.passages[row].article_id == "port-strike" and score > 0.999
-    sentence = HashingEmbedder().embed([new[0].sentences[0].text])
-    (row, score), *_ = index.sentence_store.search(sentence, 5)[0]
-    assert index.passages[int(index.sentence_owner[row])].article_id == "port-strike"
+    (row, score), *_ = sentences.search(e5.documents([new[0].sentences[0].text]), 5)[0]
+    assert index.passages[int(index.source.sentence_owner[row])].article_id == "port-strike"
     # Unchanged sentences keep their vectors exactly: the IVF store holds exact copies.
     before = SearchIndex.load(first.path)
     np.testing.assert_array_equal(
-        before.sentence_store.vectors(sentence_rows(before, "copy-001")),
-        index.sentence_store.vectors(sentence_rows(index, "copy-001")),
+        before.source.stores["e5.sentence"].vectors(sentence_rows(before, "copy-001")),
+        sentences.vectors(sentence_rows(index, "copy-001")),
     )
 
 
 def sentence_rows(index: SearchIndex, article_id: str) -> list[int]:
     return [
-        int(index.first_sentence[row]) + i
+        int(index.source.first_sentence[row]) + i
         for row, passage in enumerate(index.passages)
         if passage.article_id == article_id
         for i in range(len(passage.sentences))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.smalltalk import is_small_talk
 from bot.answer import Reason, Status, _precheck, clean_question, follow_up_context, is_latin
+from bot.smalltalk import is_small_talk
 from index.answertype import AGE, DATE, NUMBER, PERSON, PLACE, expected_type, focus_text, offers
 from index.lexical import analyse, key_words
 
