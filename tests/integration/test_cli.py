@@ -16,7 +16,7 @@ import pytest
 from click.testing import Result
 
 from corpus.loader import load_article, normalise_space
-from tests.conftest import CORPUS, DATA
+from tests.conftest import CORPUS, DATA, FIXTURES
 from tests.integration.support import (
     assert_one_clear_error,
     child_env,
@@ -269,6 +269,32 @@ def test_index_build_eval_refuses_a_worse_index_and_keeps_serving_the_old_one(
     assert "new index not published" in result.output and "< served" in result.output
     assert served_index.resolve() == before
     assert [p for p in served_index.with_name("index.builds").iterdir() if p != before] == []
+
+
+def test_index_build_eval_tolerates_the_corpus_growing(served_index: Path, tmp_path: Path):
+    """A maintainer adds an article and its questions to the eval file: the questions the
+    served index cannot answer count for the new build only, so growth is published."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "wagner-north-korea-weapons.md", corpus)
+    added = "brackenford-rovers-beat-kelmore-city"
+    shutil.copy(FIXTURES / "articles" / f"{added}.md", corpus)
+    sample = _labelled_sample(tmp_path)
+    about_added = [
+        line
+        for line in (FIXTURES / "questions.jsonl").open(encoding="utf-8")
+        if f'"article": "{added}"' in line and '"answerable": true' in line
+    ]
+    with sample.open("a", encoding="utf-8") as out:
+        out.writelines(about_added)
+    before = served_index.resolve()
+
+    result = newsbot(
+        "--index", str(served_index), "index", "build", "--eval", str(sample), corpus=corpus,
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert served_index.resolve() != before
 
 
 def test_index_build_eval_publishes_an_index_that_answers_as_well(

@@ -42,10 +42,9 @@ def synthesize(seeds: np.ndarray, count: int, mix: int, seed: int) -> np.ndarray
 
 @pytest.fixture(scope="module")
 def real_vectors(built_index: Path) -> np.ndarray:
-    """The seed corpus's real passage, sentence and word vectors."""
+    """The seed corpus's real MiniLM passage and sentence vectors (headlined)."""
     stores = [
-        FaissStore.load(built_index / n)
-        for n in ("passages.faiss", "sentences.faiss", "vocab.faiss")
+        FaissStore.load(built_index / f"{n}.faiss") for n in ("minilm.passage", "minilm.sentence")
     ]
     return np.vstack([s.vectors(range(len(s))) for s in stores])
 
