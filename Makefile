@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run index test lint bench calibrate clean
+.PHONY: install run index test lint bench fit clean
 
 install: $(STAMP)
 
@@ -35,8 +35,9 @@ bench: index
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'  # matplotlib, for the scaling plot
 	$(BIN)/python bench/run_all.py
 
-calibrate: index
-	$(BIN)/python bench/calibrate.py
+# Refit the ranker and the answerability model on every labelled set (index/data/*.json).
+fit: install
+	$(BIN)/python bench/fit.py
 
 clean:
 	rm -rf var/index var/index.builds .pytest_cache

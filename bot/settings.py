@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     # that starts faster and encodes faster; exported once into models/ beside index_dir.
     encoder_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
     top_k: int = Field(default=3, ge=1, le=10)
-    # Also index with multilingual-e5-small, for questions in Russian, Ukrainian, German, ...
+    # Kept so that existing .env files still load: every index now holds both encoders'
+    # fields (index/fields.py), so multilingual-e5 always serves. Ignored.
     multilingual: bool = True
 
     # Telegram: the names every Telegram tool uses, without our prefix.
