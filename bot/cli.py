@@ -390,12 +390,10 @@ def feedback(ctx: click.Context, as_json: bool, limit: int) -> None:
     """Print what users told the bot: unanswered questions first, then 👎 and 👍 votes."""
     from dataclasses import asdict
 
-    from bot.feedback import FeedbackStore
-
-    path = _settings(ctx).feedback_db
-    if not path.exists():
-        raise click.ClickException(f"no feedback yet ({path} does not exist)")
-    store = FeedbackStore(path)
+    settings = _settings(ctx)
+    if not settings.database_url and not settings.feedback_db.exists():
+        raise click.ClickException(f"no feedback yet ({settings.feedback_db} does not exist)")
+    store = _feedback_store(settings)
     try:
         unanswered, votes = store.unanswered()[:limit], store.votes()[:limit]
     finally:
@@ -426,13 +424,12 @@ def feedback(ctx: click.Context, as_json: bool, limit: int) -> None:
 def report(ctx: click.Context, as_json: bool, similar: float, limit: int) -> None:
     """What people asked that the bot could not answer or answered badly, grouped by
     similar question, largest group first: the articles worth adding."""
-    from bot.feedback import FeedbackStore
     from bot.report import collect, group_similar
 
     settings = _settings(ctx)
-    if not settings.feedback_db.exists():
+    if not settings.database_url and not settings.feedback_db.exists():
         raise click.ClickException(f"nothing to report yet ({settings.feedback_db} does not exist)")
-    store = FeedbackStore(settings.feedback_db)
+    store = _feedback_store(settings)
     try:
         asked = collect(store)
     finally:
@@ -449,6 +446,18 @@ def report(ctx: click.Context, as_json: bool, similar: float, limit: int) -> Non
         click.echo(f"{number:>2}. {group.times}× {group.example!r} ({why})")
         for other in group.questions[1:6]:
             click.echo(f"      also: {other!r}")
+
+
+def _feedback_store(settings: Settings) -> Any:
+    """SQLite, or PostgreSQL when NEWSBOT_DATABASE_URL is set."""
+    from bot.shared import open_feedback
+
+    try:
+        return open_feedback(settings)
+    except Exception as exc:  # psycopg.OperationalError and the like; never the URL
+        raise click.ClickException(
+            f"cannot open the feedback database: {type(exc).__name__}"
+        ) from exc
 
 
 GATED_METRICS = ("recall@1", "recall@3", "answer_hit", "abstention_accuracy")

@@ -208,8 +208,9 @@ async def _on_stop(app: App) -> None:
                 await watch
     state: h.BotState = app.bot_data["state"]
     await state.answers.close()
+    await state.shared.aclose()
 
 
 async def _on_shutdown(app: App) -> None:
     state: h.BotState = app.bot_data["state"]
-    state.feedback.close()
+    state.shared.close()
