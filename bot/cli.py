@@ -358,12 +358,70 @@ def serve(ctx: click.Context) -> None:
     if logging.getLogger().getEffectiveLevel() > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)  # a server says what it is doing
     app = build_application(settings, _engine(ctx))  # from here on, logs hide the token
+    from bot.metrics import start_metrics
+
+    start_metrics(settings)
     try:
         run(app, settings)
     except InvalidToken as exc:
         raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it") from exc
     except (TelegramError, RuntimeError) as exc:
         raise click.ClickException(redact(f"the bot stopped: {exc}")) from exc
+
+
+@cli.command()
+@click.option("--name", help="This receiver's name in logs and in the lease (host-pid).")
+@click.pass_context
+def receive(ctx: click.Context, name: str | None) -> None:
+    """Take updates from Telegram (long polling) and stream them to Redis for the workers.
+
+    \b
+    One receiver holds a lease in Redis; start a second one anywhere and it takes over
+    within NEWSBOT_RECEIVER_LEASE_SECONDS when the first dies:
+      NEWSBOT_REDIS_URL=redis://127.0.0.1:6379/0 newsbot receive
+    """
+    import asyncio
+
+    from bot.receiver import run_receiver
+
+    settings = _settings(ctx)
+    if not _has_token(settings):
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
+    if not settings.redis_url:
+        raise click.ClickException("NEWSBOT_REDIS_URL is not set: the updates go to Redis")
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        logging.getLogger().setLevel(logging.INFO)
+    asyncio.run(run_receiver(settings, name))
+
+
+@cli.command()
+@click.option("--name", help="This worker's name in logs and in Redis (host-pid).")
+@click.pass_context
+def work(ctx: click.Context, name: str | None) -> None:
+    """Answer the updates `newsbot receive` streams; run as many as the load needs.
+
+    \b
+      NEWSBOT_REDIS_URL=redis://127.0.0.1:6379/0 \\
+      NEWSBOT_DATABASE_URL=postgresql://newsbot@db/newsbot newsbot work
+    """
+    import asyncio
+
+    from telegram.error import InvalidToken
+
+    from bot.worker import run_worker
+
+    settings = _settings(ctx)
+    if not _has_token(settings):
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
+    if not settings.redis_url:
+        raise click.ClickException("NEWSBOT_REDIS_URL is not set: workers share Redis")
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        logging.getLogger().setLevel(logging.INFO)
+    engine = _engine(ctx)
+    try:
+        asyncio.run(run_worker(settings, engine, name))
+    except InvalidToken as exc:
+        raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it") from exc
 
 
 @cli.command("run")

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import html
 import logging
+import time
 from dataclasses import dataclass
 
 from telegram import (
@@ -27,7 +28,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import addressing
+from bot import addressing, metrics
 from bot.answer import Answer, Reason, Status
 from bot.batching import AnswerQueue
 from bot.delivery import send_html, while_typing, with_retries
@@ -289,7 +290,9 @@ async def _answer(
     state, user = _state(context), update.effective_user
     user_id = user.id if user else 0
     if not await _within_limit(context, state, user_id, message):
+        metrics.DECLINED.labels(reason="rate_limited").inc()
         return
+    started = time.monotonic()
     conversation: Conversation = (message.chat_id, user_id)
     answer = await while_typing(
         context.bot,
@@ -314,6 +317,11 @@ async def _answer(
         reply_to=message.message_id,
         markup=markup,
     )
+    metrics.LATENCY.observe(time.monotonic() - started)
+    if answer.status is Status.ANSWERED:
+        metrics.ANSWERED.inc()
+    else:
+        metrics.DECLINED.labels(reason=str(answer.reason)).inc()
 
 
 async def _within_limit(
@@ -474,6 +482,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update):
         chat = update.effective_chat
         where = f" (update {update.update_id}" + (f", {chat.type} chat {chat.id})" if chat else ")")
+    metrics.ERRORS.inc()
     logger.error("error while handling an update%s: %r", where, error, exc_info=error)
     if not isinstance(update, Update) or isinstance(error, Forbidden):
         return  # a user who blocked the bot cannot be told anything

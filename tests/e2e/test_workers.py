@@ -1,0 +1,207 @@
+"""Several workers, as they run in production: `newsbot receive` and `newsbot work` as
+subprocesses, against the fake Telegram Bot API on loopback and a real Redis. One worker is
+SIGKILLed mid-run: every question is still answered, none twice, each chat in order."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from bot import streams
+from tests.conftest import CORPUS, Service
+from tests.fakes.telegram_api import FakeTelegram
+
+pytestmark = pytest.mark.e2e
+
+ASK = "How many Wagner fighters were killed in combat over the last few weeks?"
+OFF_TOPIC = "What is the capital of Peru?"
+SHARDS = 4
+
+
+class Processes:
+    """Subprocesses of one test, each logging to a file; all ended by the fixture."""
+
+    def __init__(self, env: dict[str, str], logs: Path):
+        self.env, self.logs = env, logs
+        self.started: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, command: str, name: str) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from bot.cli import cli; cli()", command, "--name", name],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.started[name] = process
+        return process
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")
+
+    def all_logs(self) -> str:
+        return "\n".join(f"== {n}\n{self.log(n)[-3000:]}" for n in self.started)
+
+    def end(self) -> None:
+        for process in self.started.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.started.values():
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+@pytest.fixture()
+def processes(
+    fake: FakeTelegram, built_index: Path, tmp_path: Path, redis_service: Service
+) -> Iterator[Processes]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NEWSBOT_", "TELEGRAM_")) and k != "PYTHONPATH"
+    }
+    env.update(
+        {
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            "TELEGRAM_BOT_TOKEN": fake.token,
+            "TELEGRAM_BASE_URL": fake.base_url,
+            "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
+            "NEWSBOT_INDEX_DIR": str(built_index),
+            "NEWSBOT_CORPUS_DIR": str(CORPUS),
+            "NEWSBOT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
+            "NEWSBOT_REDIS_URL": redis_service.url,
+            "NEWSBOT_REDIS_PREFIX": redis_service.namespace,
+            "NEWSBOT_STREAM_SHARDS": str(SHARDS),
+            "NEWSBOT_RECEIVER_LEASE_SECONDS": "1.5",
+            "NEWSBOT_WORKER_VISIBILITY_SECONDS": "3",
+            "NEWSBOT_RELOAD_CHECK_SECONDS": "0",
+            "NEWSBOT_FEEDS_INTERVAL_SECONDS": "0",
+            "NEWSBOT_TYPING_AFTER_SECONDS": "0",
+            "TOKENIZERS_PARALLELISM": "false",
+            "OMP_NUM_THREADS": "1",
+        }
+    )
+    started = Processes(env, tmp_path)
+    try:
+        yield started
+    finally:
+        started.end()
+
+
+def _wait(condition: Callable[[], Any], timeout: float, what: str, procs: Processes) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}\n{procs.all_logs()}")
+
+
+def _owners(client: redis.Redis, prefix: str) -> dict[int, str | None]:
+    return {
+        shard: (v.decode() if (v := client.get(streams.shard_owner(prefix, shard))) else None)
+        for shard in range(SHARDS)
+    }
+
+
+def test_three_workers_one_killed_every_question_answered_once_in_order(
+    fake: FakeTelegram, processes: Processes, redis_service: Service
+):
+    client = redis.Redis.from_url(redis_service.url)
+    prefix = redis_service.namespace
+    processes.start("receive", "receiver-1")
+    workers = [processes.start("work", f"worker-{i}") for i in range(3)]
+
+    def ready() -> bool:
+        owners = _owners(client, prefix)
+        return client.zcard(streams.workers(prefix)) == 3 and all(owners.values())
+
+    _wait(ready, 180, "three workers sharing all shards", processes)
+    users = [41_001 + i for i in range(5)]
+    asked: dict[int, list[int]] = {u: [] for u in users}
+
+    def ask_round(n: int) -> None:
+        for user in users:
+            for i in range(n):
+                question = ASK if (len(asked[user]) + i) % 2 == 0 else OFF_TOPIC
+                fake.send_text(question, user_id=user)
+                # the message id the fake gave the question: the latest user message
+            asked[user].extend([0] * n)
+
+    ask_round(2)
+    time.sleep(0.3)  # some answers under way when the worker dies
+    victim = workers[0]
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(10)
+    ask_round(2)
+
+    def all_answered() -> bool:
+        return all(len(fake.sent_messages(u)) >= len(asked[u]) for u in users)
+
+    _wait(all_answered, 120, "every question answered", processes)
+    time.sleep(4)  # a redelivery after the visibility timeout would show up by now
+    for user in users:
+        sent = fake.sent_messages(user)
+        assert len(sent) == len(asked[user]), [m.text[:60] for m in sent]  # none twice
+        replied_to = [m.reply_to_message_id for m in sent]
+        assert replied_to == sorted(replied_to) and len(set(replied_to)) == len(sent)  # in order
+        kinds = ["do not cover" not in m.text for m in sent]
+        assert kinds == [i % 2 == 0 for i in range(len(sent))]  # ASK, OFF_TOPIC, ASK, ...
+    assert fake.rejected_calls() == []
+
+    # The dead worker's shards were taken over; the streams hold nothing unacknowledged.
+    owners = _owners(client, prefix)
+    assert all(owners.values()) and "worker-0" not in owners.values()
+    for shard in range(SHARDS):
+        assert client.xpending(streams.stream(prefix, shard), streams.GROUP)["pending"] == 0
+    logs = "".join(processes.log(n) for n in processes.started)
+    assert fake.token not in logs and fake.token.partition(":")[2] not in logs
+    assert "worker-1 handled update" in logs or "worker-2 handled update" in logs
+
+
+def test_a_second_receiver_takes_over_when_the_first_dies(
+    fake: FakeTelegram, processes: Processes, redis_service: Service
+):
+    client = redis.Redis.from_url(redis_service.url)
+    prefix = redis_service.namespace
+    first = processes.start("receive", "receiver-a")
+    lease = streams.lease(prefix)
+    _wait(lambda: client.get(lease) == b"receiver-a", 60, "the first receiver's lease", processes)
+    processes.start("receive", "receiver-b")
+    ids = [fake.send_text(f"question {i}?", user_id=42_000 + i) for i in range(3)]
+    fake.wait_for_updates_consumed(timeout=30)
+    _wait(lambda: "waits" in processes.log("receiver-b"), 30, "the second to wait", processes)
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    _wait(lambda: client.get(lease) == b"receiver-b", 30, "the takeover", processes)
+    ids += [fake.send_text(f"question {i}?", user_id=42_000 + i) for i in range(3, 6)]
+    fake.wait_for_updates_consumed(timeout=30)
+
+    def streamed() -> list[int]:
+        found = []
+        for shard in range(SHARDS):
+            for _, fields in client.xrange(streams.stream(prefix, shard)):
+                found.append(json.loads(fields[b"update"])["update_id"])
+        return found
+
+    _wait(lambda: len(streamed()) >= 6, 30, "six streamed updates", processes)
+    assert sorted(streamed()) == sorted(ids)  # each once, none lost at the takeover
+    assert int(client.get(streams.offset(prefix))) == max(ids) + 1
+    for i, update_id in enumerate(ids):
+        shard = (42_000 + i) % SHARDS
+        entries = client.xrange(streams.stream(prefix, shard))
+        assert update_id in [json.loads(f[b"update"])["update_id"] for _, f in entries]
