@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import os
 import socket
 import time
@@ -115,14 +114,21 @@ class Worker:
         key = streams.workers(self.prefix)
         await self.redis.zadd(key, {self.name: now})
         await self.redis.zremrangebyscore(key, "-inf", now - self.lease_ms)
-        live = max(1, await self.redis.zcard(key))
+        names = sorted(
+            n.decode() if isinstance(n, bytes) else n for n in await self.redis.zrange(key, 0, -1)
+        )
         self.last_beat = time.monotonic()
-        fair = math.ceil(self.shards / live)
+        live = max(1, len(names))
+        rank = names.index(self.name) if self.name in names else 0
+        # An even share: shards // live each, one more for the first (shards % live) names.
+        fair = self.shards // live + (1 if rank < self.shards % live else 0)
         for shard, task in list(self.owned.items()):
             owner = streams.shard_owner(self.prefix, shard)
-            if task.done() or not await self._renew(keys=[owner], args=[self.name, self.lease_ms]):
+            if not await self._renew(keys=[owner], args=[self.name, self.lease_ms]):
                 logger.warning("worker %s lost shard %d", self.name, shard)
                 self._drop(shard)
+            elif task.done():  # reading failed (logged): read it again
+                self.owned[shard] = asyncio.create_task(self._read(shard), name=f"shard-{shard}")
         while len(self.owned) > fair:  # a worker joined: give one back per round
             shard = max(self.owned)
             self._drop(shard)
@@ -185,10 +191,10 @@ class Worker:
         claimed, start = 0, "0-0"
         while True:
             reply = await self.redis.xautoclaim(
-                key, streams.GROUP, self.name, min_idle_ms, start, count=100, justid=True
+                key, streams.GROUP, self.name, min_idle_ms, start, count=100
             )
-            start, ids = reply[0], reply[1]
-            claimed += len(ids)
+            start = reply[0]
+            claimed += len(reply[1])
             if start in ("0-0", b"0-0"):
                 return claimed
 
