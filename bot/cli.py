@@ -389,8 +389,7 @@ def receive(ctx: click.Context, name: str | None) -> None:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
     if not settings.redis_url:
         raise click.ClickException("NEWSBOT_REDIS_URL is not set: the updates go to Redis")
-    if logging.getLogger().getEffectiveLevel() > logging.INFO:
-        logging.getLogger().setLevel(logging.INFO)
+    name = _name_logs(settings, name)
     asyncio.run(run_receiver(settings, name))
 
 
@@ -415,13 +414,29 @@ def work(ctx: click.Context, name: str | None) -> None:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
     if not settings.redis_url:
         raise click.ClickException("NEWSBOT_REDIS_URL is not set: workers share Redis")
-    if logging.getLogger().getEffectiveLevel() > logging.INFO:
-        logging.getLogger().setLevel(logging.INFO)
+    name = _name_logs(settings, name)
     engine = _engine(ctx)
     try:
         asyncio.run(run_worker(settings, engine, name))
     except InvalidToken as exc:
         raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it") from exc
+
+
+def _name_logs(settings: Settings, name: str | None) -> str:
+    """A server says what it is doing, and every line says which process of several."""
+    from bot.worker import worker_name
+
+    name = name or worker_name(settings)
+    root = logging.getLogger()
+    if root.getEffectiveLevel() > logging.INFO:
+        root.setLevel(logging.INFO)
+    for handler in root.handlers:
+        handler.setFormatter(
+            logging.Formatter(
+                f"%(asctime)s %(levelname)s [{name.replace('%', '%%')}] %(name)s: %(message)s"
+            )
+        )
+    return name
 
 
 @cli.command("run")
