@@ -63,6 +63,7 @@ class Worker:
         self.lease_ms = int(settings.receiver_lease_seconds * 1000)
         self.visibility_ms = int(settings.worker_visibility_seconds * 1000)
         self.owned: dict[int, asyncio.Task[None]] = {}
+        self.leaving: set[int] = set()  # shards to give back once their batch is done
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
         self._stopping = asyncio.Event()
@@ -95,13 +96,18 @@ class Worker:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
-    async def release_all(self) -> None:
+    async def release_all(self, grace: float = 10.0) -> None:
+        """Finish the batches in hand (up to `grace` seconds), then give every shard back."""
+        self.leaving |= set(self.owned)
+        if self.owned:
+            await asyncio.wait(list(self.owned.values()), timeout=grace)
         for shard, task in list(self.owned.items()):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await self._release(keys=[streams.shard_owner(self.prefix, shard)], args=[self.name])
         self.owned.clear()
+        self.leaving.clear()
         await self.redis.zrem(streams.workers(self.prefix), self.name)
         metrics.SHARDS_OWNED.set(0)
 
@@ -127,16 +133,18 @@ class Worker:
             if not await self._renew(keys=[owner], args=[self.name, self.lease_ms]):
                 logger.warning("worker %s lost shard %d", self.name, shard)
                 self._drop(shard)
+            elif task.done() and shard in self.leaving:  # its batch is done: give it back
+                self._drop(shard)
+                await self._release(keys=[owner], args=[self.name])
+                logger.info("worker %s gave shard %d back", self.name, shard)
             elif task.done():  # reading failed (logged): read it again
                 self.owned[shard] = asyncio.create_task(self._read(shard), name=f"shard-{shard}")
-        while len(self.owned) > fair:  # a worker joined: give one back per round
-            shard = max(self.owned)
-            self._drop(shard)
-            await self._release(keys=[streams.shard_owner(self.prefix, shard)], args=[self.name])
-            logger.info("worker %s gave shard %d back", self.name, shard)
+        staying = [shard for shard in self.owned if shard not in self.leaving]
+        while len(staying) > fair:  # a worker joined: give its share back, batch by batch
+            self.leaving.add(staying.pop())
         start = hash(self.name) % self.shards
         for step in range(self.shards):
-            if len(self.owned) >= fair:
+            if len(self.owned) - len(self.leaving) >= fair:
                 break
             shard = (start + step) % self.shards
             if shard in self.owned:
@@ -148,6 +156,7 @@ class Worker:
         metrics.SHARDS_OWNED.set(len(self.owned))
 
     def _drop(self, shard: int) -> None:
+        self.leaving.discard(shard)
         task = self.owned.pop(shard, None)
         if task is not None:
             task.cancel()
@@ -160,7 +169,7 @@ class Worker:
             await self._claim(key, 0)  # what the previous owner left pending
             backlog = True  # our own pending entries first (a restart with the same name)
             last_claim = time.monotonic()
-            while True:
+            while shard not in self.leaving:
                 entries = await self.redis.xreadgroup(
                     streams.GROUP,
                     self.name,
