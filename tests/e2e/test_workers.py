@@ -207,3 +207,39 @@ def test_a_second_receiver_takes_over_when_the_first_dies(
         shard = (42_000 + i) % SHARDS
         entries = client.xrange(streams.stream(prefix, shard))
         assert update_id in [json.loads(f[b"update"])["update_id"] for _, f in entries]
+
+
+def test_serve_with_redis_keeps_history_and_buttons_there(
+    fake: FakeTelegram, engine: Any, built_index: Path, tmp_path: Path, redis_service: Service
+):
+    from tests.e2e.botrunner import RunningBot, bot_settings
+
+    settings = bot_settings(
+        fake,
+        built_index,
+        tmp_path,
+        redis_url=redis_service.url,
+        redis_prefix=redis_service.namespace,
+    )
+    user = 43_001
+    client = redis.Redis.from_url(redis_service.url)
+    first = RunningBot(settings, engine).start()
+    try:
+        fake.send_text(ASK, user_id=user)
+        (answer,) = fake.wait_for_messages(1, user)
+        history = f"{redis_service.namespace}history:{user}:{user}"
+        assert client.llen(history) == 1
+        assert client.exists(f"{redis_service.namespace}more:{user}:{answer.reply_to_message_id}")
+    finally:
+        first.stop()
+    second = RunningBot(settings, engine).start()  # another process: the same state
+    try:
+        fake.press_button(answer.message_id, "more:0", user_id=user)
+        more = fake.wait_for_messages(2, user)[1]
+        assert more.text.startswith("More sources (2")
+        fake.send_text("/new", user_id=user)
+        fake.wait_for_messages(3, user)
+        assert client.llen(history) == 0
+    finally:
+        second.stop()
+    assert fake.rejected_calls() == []
