@@ -49,25 +49,37 @@ class Receiver:
         self._release = redis.register_script(_RELEASE)
         self._stopping = asyncio.Event()
         self.leading = False
+        self.failing = False
         self.last_poll = 0.0
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def run(self) -> None:
+        from redis.exceptions import RedisError
+
         from bot.worker import Worker
 
-        await Worker.ensure_groups(self.redis, self.prefix, self.settings.stream_shards)
-        waiting_said = False
+        waiting_said, ready, failing = False, False, False
         while not self._stopping.is_set():
-            if await self.redis.set(self.lease_key, self.name, nx=True, px=self.lease_ms):
-                logger.info("receiver %s holds the lease; receiving updates", self.name)
-                waiting_said = False
-                await self._lead()
-                continue
-            if not waiting_said:
-                logger.info("receiver %s waits: another receiver holds the lease", self.name)
-                waiting_said = True
+            try:  # Redis gone for a while: keep trying; nothing is taken from Telegram meanwhile
+                if not ready:
+                    await Worker.ensure_groups(self.redis, self.prefix, self.settings.stream_shards)
+                    ready = True
+                if await self.redis.set(self.lease_key, self.name, nx=True, px=self.lease_ms):
+                    logger.info("receiver %s holds the lease; receiving updates", self.name)
+                    waiting_said = failing = False
+                    await self._lead()
+                    continue
+                failing = False
+                if not waiting_said:
+                    logger.info("receiver %s waits: another receiver holds the lease", self.name)
+                    waiting_said = True
+            except (RedisError, OSError) as exc:
+                if not failing:
+                    logger.warning("receiver %s cannot reach Redis: %r", self.name, exc)
+                failing = True
+            self.failing = failing
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.lease_ms / 3000)
 
@@ -140,7 +152,7 @@ class Receiver:
         return next_offset
 
     def healthy(self) -> str | None:
-        return None  # a waiting receiver is healthy too
+        return "cannot reach Redis" if self.failing else None  # a waiting receiver is fine
 
 
 async def run_receiver(settings: Settings, name: str | None = None) -> None:

@@ -72,15 +72,31 @@ class Worker:
     # ------------------------------------------------------------ lifecycle
 
     async def run(self) -> None:
-        await self.ensure_groups(self.redis, self.prefix, self.shards)
+        from redis.exceptions import RedisError
+
         logger.info("worker %s started (%d shards)", self.name, self.shards)
+        ready, failing = False, False
         try:
             while not self._stopping.is_set():
-                await self.balance()
+                try:  # Redis gone for a while: keep trying (/healthz says 503 meanwhile)
+                    if not ready:
+                        await self.ensure_groups(self.redis, self.prefix, self.shards)
+                        ready = True
+                    await self.balance()
+                    if failing:
+                        logger.info("worker %s reaches Redis again", self.name)
+                    failing = False
+                except (RedisError, OSError) as exc:
+                    if not failing:
+                        logger.warning("worker %s cannot reach Redis: %r", self.name, exc)
+                    failing = True
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self.lease_ms / 3000)
         finally:
-            await self.release_all()
+            try:
+                await self.release_all()
+            except (RedisError, OSError):  # the leases expire by themselves
+                logger.warning("worker %s could not give its shards back", self.name)
 
     def stop(self) -> None:
         self._stopping.set()

@@ -138,3 +138,20 @@ def test_healthz_and_metrics(tmp_path: Path):
         assert failed.value.code == 503
     finally:
         server.stop()
+
+
+async def test_a_worker_without_redis_keeps_trying_and_says_so(tmp_path: Path):
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        redis_url="redis://127.0.0.1:1/0",
+        receiver_lease_seconds=0.3,
+    )
+    redis = redis_client(settings.redis_url)
+    worker = Worker(FakeApp(), redis, settings, "lonely")
+    task = asyncio.create_task(worker.run())
+    await asyncio.sleep(1.2)
+    assert not task.done()  # still trying, not crashed
+    assert worker.healthy() == "no heartbeat to Redis"
+    worker.stop()
+    await asyncio.wait_for(task, 5)
+    await redis.aclose()
