@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,11 +38,11 @@ class Processes:
         self.env, self.logs = env, logs
         self.started: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, command: str, name: str) -> subprocess.Popen[bytes]:
+    def start(self, command: str, name: str, **env: str) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("wb")
         process = subprocess.Popen(
             [sys.executable, "-c", "from bot.cli import cli; cli()", command, "--name", name],
-            env=self.env,
+            env={**self.env, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -111,6 +114,12 @@ def _wait(condition: Callable[[], Any], timeout: float, what: str, procs: Proces
     raise AssertionError(f"timed out waiting for {what}\n{procs.all_logs()}")
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _owners(client: redis.Redis, prefix: str) -> dict[int, str | None]:
     return {
         shard: (v.decode() if (v := client.get(streams.shard_owner(prefix, shard))) else None)
@@ -124,7 +133,13 @@ def test_three_workers_one_killed_every_question_answered_once_in_order(
     client = redis.Redis.from_url(redis_service.url)
     prefix = redis_service.namespace
     processes.start("receive", "receiver-1")
-    workers = [processes.start("work", f"worker-{i}") for i in range(3)]
+    port = _free_port()
+    workers = [
+        processes.start(
+            "work", f"worker-{i}", **({"NEWSBOT_METRICS_PORT": str(port)} if i == 1 else {})
+        )
+        for i in range(3)
+    ]
 
     def ready() -> bool:
         owners = _owners(client, prefix)
@@ -170,6 +185,16 @@ def test_three_workers_one_killed_every_question_answered_once_in_order(
     assert all(owners.values()) and "worker-0" not in owners.values()
     for shard in range(SHARDS):
         assert client.xpending(streams.stream(prefix, shard), streams.GROUP)["pending"] == 0
+    # worker-1's /healthz and /metrics
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as reply:
+        assert reply.read() == b"ok\n"
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
+        text = reply.read().decode()
+    answered = re.search(r"^newsbot_answered_total (\S+)$", text, re.M)
+    assert answered and float(answered.group(1)) > 0, text
+    assert "newsbot_stream_pending{" in text and "newsbot_index_info{build=" in text
+    assert "newsbot_answer_latency_seconds_bucket" in text
+
     logs = "".join(processes.log(n) for n in processes.started)
     assert fake.token not in logs and fake.token.partition(":")[2] not in logs
     assert "worker-1 handled update" in logs or "worker-2 handled update" in logs
