@@ -297,3 +297,39 @@ def build_shared_state(settings: Settings) -> SharedState:
         feedback=feedback,
         redis=redis,
     )
+
+
+# ---------------------------------------------------------------- Telegram's flood limit
+
+# Fixed one-second windows on Redis's clock: 0 when the request may go now, else the
+# milliseconds to the next window. Returns the window too (for tests and logs).
+_FLOOD_SCRIPT = """
+local t = redis.call('TIME')
+local key = KEYS[1] .. t[1]
+local n = redis.call('INCR', key)
+if n == 1 then redis.call('EXPIRE', key, 2) end
+if n <= tonumber(ARGV[1]) then return {0, tonumber(t[1])} end
+return {1000 - math.floor(tonumber(t[2]) / 1000), tonumber(t[1])}
+"""
+TELEGRAM_MESSAGES_PER_SECOND = 30  # Telegram's limit per bot, whatever the number of workers
+
+
+class SharedFlood:
+    """At most `per_second` requests to chats per second for the whole bot, across workers.
+
+    PTB's AIORateLimiter keeps the limit per process; chats' own limits need nothing more
+    (each chat is answered by one worker at a time), the bot-wide one does."""
+
+    def __init__(self, redis: Redis, prefix: str, per_second: int = TELEGRAM_MESSAGES_PER_SECOND):
+        self.key, self.per_second = f"{prefix}flood:", per_second
+        self._script = redis.register_script(_FLOOD_SCRIPT)
+
+    async def slot(self) -> int:
+        """Wait for a slot; return the second (Redis's clock) it was granted in."""
+        import asyncio
+
+        while True:
+            wait_ms, second = await self._script(keys=[self.key], args=[self.per_second])
+            if not wait_ms:
+                return int(second)
+            await asyncio.sleep(int(wait_ms) / 1000)

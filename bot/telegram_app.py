@@ -40,7 +40,7 @@ from bot import metrics
 from bot.engine import Engine
 from bot.redaction import redact_in_logs
 from bot.settings import Settings
-from bot.shared import SharedState
+from bot.shared import SharedFlood, SharedState, build_shared_state
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,34 @@ def handler_list() -> list[tuple[BaseHandler[Any, Any, Any], int]]:
     ]
 
 
+class SharedRateLimiter(AIORateLimiter):
+    """PTB's limiter (per chat, 429 retries) plus the bot-wide limit shared in Redis."""
+
+    def __init__(self, flood: SharedFlood, max_retries: int):
+        super().__init__(max_retries=max_retries)
+        self.flood = flood
+
+    async def process_request(
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        if data.get("chat_id") is not None:  # what Telegram counts against the bot's limit
+            from redis.exceptions import RedisError
+
+            try:
+                await self.flood.slot()
+            except (RedisError, OSError) as exc:  # the per-process limit still holds
+                logger.debug("shared flood limit unavailable: %r", exc)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
 def build_application(
     settings: Settings, engine: Engine, *, polling: bool = True, shared: SharedState | None = None
 ) -> App:
@@ -99,6 +127,13 @@ def build_application(
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     token = settings.telegram_bot_token.get_secret_value()
     redact_in_logs(token)
+    if shared is None:
+        shared = build_shared_state(settings)
+    limiter = (
+        SharedRateLimiter(SharedFlood(shared.redis, settings.redis_prefix), RATE_LIMIT_RETRIES)
+        if shared.shared
+        else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+    )
     builder = ApplicationBuilder()
     if not polling:
         builder = builder.updater(None)
@@ -112,7 +147,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(limiter)
         .concurrent_updates(True)  # one slow chat never holds up the others
         .connect_timeout(5.0)
         .read_timeout(15.0)

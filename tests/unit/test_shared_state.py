@@ -153,3 +153,33 @@ def test_required_services_that_do_not_answer_fail(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(conftest, "REQUIRE_SERVICES", True)
     with pytest.raises(pytest.fail.Exception, match="NEWSBOT_REQUIRE_SERVICES=1"):
         services.redis()
+
+
+async def test_the_bot_wide_flood_limit_holds_across_workers(redis_service: Service):
+    from collections import Counter
+
+    from bot.shared import SharedFlood, redis_client
+
+    a, b = redis_client(redis_service.url), redis_client(redis_service.url)
+    floods = [
+        SharedFlood(a, redis_service.namespace, 5),
+        SharedFlood(b, redis_service.namespace, 5),
+    ]
+    granted = await asyncio.gather(*(floods[i % 2].slot() for i in range(12)))
+    per_second = Counter(granted)
+    assert max(per_second.values()) <= 5 and len(per_second) >= 3  # 12 at 5/s: three seconds
+    await a.aclose()
+    await b.aclose()
+
+
+async def test_workers_applications_use_the_shared_flood_limit(
+    tmp_path: Path, redis_service: Service
+):
+    from bot.telegram_app import SharedRateLimiter, build_application
+
+    settings = _redis_settings(tmp_path, redis_service, telegram_bot_token="1:" + "x" * 30)
+    app = build_application(settings, engine=None, polling=False)  # type: ignore[arg-type]
+    assert isinstance(app.bot.rate_limiter, SharedRateLimiter) and app.updater is None
+    local = build_application(_settings(tmp_path, telegram_bot_token="1:" + "x" * 30), None)  # type: ignore[arg-type]
+    assert not isinstance(local.bot.rate_limiter, SharedRateLimiter)
+    await app.bot_data["state"].shared.aclose()
