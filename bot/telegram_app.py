@@ -159,10 +159,16 @@ def build_application(
         .build()
     )
     app.bot_data["state"] = h.BotState.create(settings, engine, shared)
+    if polling:  # `newsbot serve` receives its own updates (workers: the receiver counts)
+        app.add_handler(TypeHandler(Update, _count_update), -2)
     for handler, group in handler_list():
         app.add_handler(handler, group)
     app.add_error_handler(h.on_error)
     return app
+
+
+async def _count_update(update: Update, context: Any) -> None:
+    metrics.UPDATES_RECEIVED.inc()
 
 
 def run(app: App, settings: Settings, **polling: Any) -> None:

@@ -246,8 +246,12 @@ def test_serve_with_redis_keeps_history_and_buttons_there(
         redis_url=redis_service.url,
         redis_prefix=redis_service.namespace,
     )
+    from bot import metrics
+
     user = 43_001
     client = redis.Redis.from_url(redis_service.url)
+    received = metrics.REGISTRY.get_sample_value("newsbot_updates_received_total")
+    answered = metrics.REGISTRY.get_sample_value("newsbot_answered_total")
     first = RunningBot(settings, engine).start()
     try:
         fake.send_text(ASK, user_id=user)
@@ -268,3 +272,5 @@ def test_serve_with_redis_keeps_history_and_buttons_there(
     finally:
         second.stop()
     assert fake.rejected_calls() == []
+    assert metrics.REGISTRY.get_sample_value("newsbot_updates_received_total") == received + 3
+    assert metrics.REGISTRY.get_sample_value("newsbot_answered_total") == answered + 1
