@@ -385,11 +385,7 @@ def receive(ctx: click.Context, name: str | None) -> None:
     from bot.receiver import run_receiver
 
     settings = _settings(ctx)
-    if not _has_token(settings):
-        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
-    if not settings.redis_url:
-        raise click.ClickException("NEWSBOT_REDIS_URL is not set: the updates go to Redis")
-    name = _name_logs(settings, name)
+    name = _one_of_several(settings, name)
     asyncio.run(run_receiver(settings, name))
 
 
@@ -410,11 +406,7 @@ def work(ctx: click.Context, name: str | None) -> None:
     from bot.worker import run_worker
 
     settings = _settings(ctx)
-    if not _has_token(settings):
-        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
-    if not settings.redis_url:
-        raise click.ClickException("NEWSBOT_REDIS_URL is not set: workers share Redis")
-    name = _name_logs(settings, name)
+    name = _one_of_several(settings, name)
     engine = _engine(ctx)
     try:
         asyncio.run(run_worker(settings, engine, name))
@@ -422,10 +414,15 @@ def work(ctx: click.Context, name: str | None) -> None:
         raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it") from exc
 
 
-def _name_logs(settings: Settings, name: str | None) -> str:
-    """A server says what it is doing, and every line says which process of several."""
+def _one_of_several(settings: Settings, name: str | None) -> str:
+    """Check what a receiver or worker needs; then a server says what it is doing, and every
+    log line says which process of several."""
     from bot.worker import worker_name
 
+    if not _has_token(settings):
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
+    if not settings.redis_url:
+        raise click.ClickException("NEWSBOT_REDIS_URL is not set: receiver and workers meet there")
     name = name or worker_name(settings)
     root = logging.getLogger()
     if root.getEffectiveLevel() > logging.INFO:

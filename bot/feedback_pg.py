@@ -11,7 +11,7 @@ import datetime as dt
 import threading
 from typing import Any
 
-from bot.feedback import Unanswered, Vote, _cut
+from bot.feedback import Unanswered, Vote, _cut, check_vote
 
 MIGRATIONS: list[str] = [
     # 1: the SQLite schema, in PostgreSQL's words
@@ -85,8 +85,7 @@ class PostgresFeedbackStore:
         self, key: str, vote: int, question: str | None, answer: str, chat_type: str | None
     ) -> None:
         """Store a vote; the same person voting again on the same answer replaces it."""
-        if vote not in (-1, 1):
-            raise ValueError(f"vote must be +1 or -1, got {vote!r}")
+        check_vote(vote)
         with self._lock:
             self._db.execute(
                 "INSERT INTO feedback (vote_key, vote, question, answer, chat_type) "
