@@ -126,6 +126,13 @@ class Worker:
         self.leaving.clear()
         await self.redis.zrem(streams.workers(self.prefix), self.name)
         metrics.SHARDS_OWNED.set(0)
+        for shard in range(self.shards):  # leave no consumer behind that holds nothing
+            key = streams.stream(self.prefix, shard)
+            mine = await self.redis.xpending_range(
+                key, streams.GROUP, "-", "+", 1, consumername=self.name
+            )
+            if not mine:
+                await self.redis.xgroup_delconsumer(key, streams.GROUP, self.name)
 
     # ------------------------------------------------------------ sharing the shards out
 

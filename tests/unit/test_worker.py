@@ -115,6 +115,7 @@ async def test_a_shard_is_read_in_order_and_acknowledged(redis_service: Service)
     pending = await redis.xpending(streams.stream(prefix, 0), streams.GROUP)
     assert pending["pending"] == 0
     await worker.release_all()
+    assert await redis.xinfo_consumers(streams.stream(prefix, 0), streams.GROUP) == []
     await redis.aclose()
 
 
