@@ -363,12 +363,82 @@ def serve(ctx: click.Context) -> None:
     if logging.getLogger().getEffectiveLevel() > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)  # a server says what it is doing
     app = build_application(settings, _engine(ctx))  # from here on, logs hide the token
+    from bot.metrics import start_metrics
+
+    start_metrics(settings)
     try:
         run(app, settings)
     except InvalidToken as exc:
         raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it") from exc
     except (TelegramError, RuntimeError) as exc:
         raise click.ClickException(redact(f"the bot stopped: {exc}")) from exc
+
+
+@cli.command()
+@click.option("--name", help="This receiver's name in logs and in the lease (host-pid).")
+@click.pass_context
+def receive(ctx: click.Context, name: str | None) -> None:
+    """Take updates from Telegram (long polling) and stream them to Redis for the workers.
+
+    \b
+    One receiver holds a lease in Redis; start a second one anywhere and it takes over
+    within NEWSBOT_RECEIVER_LEASE_SECONDS when the first dies:
+      NEWSBOT_REDIS_URL=redis://127.0.0.1:6379/0 newsbot receive
+    """
+    import asyncio
+
+    from bot.receiver import run_receiver
+
+    settings = _settings(ctx)
+    name = _one_of_several(settings, name)
+    asyncio.run(run_receiver(settings, name))
+
+
+@cli.command()
+@click.option("--name", help="This worker's name in logs and in Redis (host-pid).")
+@click.pass_context
+def work(ctx: click.Context, name: str | None) -> None:
+    """Answer the updates `newsbot receive` streams; run as many as the load needs.
+
+    \b
+      NEWSBOT_REDIS_URL=redis://127.0.0.1:6379/0 \\
+      NEWSBOT_DATABASE_URL=postgresql://newsbot@db/newsbot newsbot work
+    """
+    import asyncio
+
+    from telegram.error import InvalidToken
+
+    from bot.worker import run_worker
+
+    settings = _settings(ctx)
+    name = _one_of_several(settings, name)
+    engine = _engine(ctx)
+    try:
+        asyncio.run(run_worker(settings, engine, name))
+    except InvalidToken as exc:
+        raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it") from exc
+
+
+def _one_of_several(settings: Settings, name: str | None) -> str:
+    """Check what a receiver or worker needs; then a server says what it is doing, and every
+    log line says which process of several."""
+    from bot.worker import worker_name
+
+    if not _has_token(settings):
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
+    if not settings.redis_url:
+        raise click.ClickException("NEWSBOT_REDIS_URL is not set: receiver and workers meet there")
+    name = name or worker_name(settings)
+    root = logging.getLogger()
+    if root.getEffectiveLevel() > logging.INFO:
+        root.setLevel(logging.INFO)
+    for handler in root.handlers:
+        handler.setFormatter(
+            logging.Formatter(
+                f"%(asctime)s %(levelname)s [{name.replace('%', '%%')}] %(name)s: %(message)s"
+            )
+        )
+    return name
 
 
 @cli.command("run")
@@ -395,12 +465,10 @@ def feedback(ctx: click.Context, as_json: bool, limit: int) -> None:
     """Print what users told the bot: unanswered questions first, then 👎 and 👍 votes."""
     from dataclasses import asdict
 
-    from bot.feedback import FeedbackStore
-
-    path = _settings(ctx).feedback_db
-    if not path.exists():
-        raise click.ClickException(f"no feedback yet ({path} does not exist)")
-    store = FeedbackStore(path)
+    settings = _settings(ctx)
+    if not settings.database_url and not settings.feedback_db.exists():
+        raise click.ClickException(f"no feedback yet ({settings.feedback_db} does not exist)")
+    store = _feedback_store(settings)
     try:
         unanswered, votes = store.unanswered()[:limit], store.votes()[:limit]
     finally:
@@ -431,13 +499,12 @@ def feedback(ctx: click.Context, as_json: bool, limit: int) -> None:
 def report(ctx: click.Context, as_json: bool, similar: float, limit: int) -> None:
     """What people asked that the bot could not answer or answered badly, grouped by
     similar question, largest group first: the articles worth adding."""
-    from bot.feedback import FeedbackStore
     from bot.report import collect, group_similar
 
     settings = _settings(ctx)
-    if not settings.feedback_db.exists():
+    if not settings.database_url and not settings.feedback_db.exists():
         raise click.ClickException(f"nothing to report yet ({settings.feedback_db} does not exist)")
-    store = FeedbackStore(settings.feedback_db)
+    store = _feedback_store(settings)
     try:
         asked = collect(store)
     finally:
@@ -454,6 +521,18 @@ def report(ctx: click.Context, as_json: bool, similar: float, limit: int) -> Non
         click.echo(f"{number:>2}. {group.times}× {group.example!r} ({why})")
         for other in group.questions[1:6]:
             click.echo(f"      also: {other!r}")
+
+
+def _feedback_store(settings: Settings) -> Any:
+    """SQLite, or PostgreSQL when NEWSBOT_DATABASE_URL is set."""
+    from bot.shared import open_feedback
+
+    try:
+        return open_feedback(settings)
+    except Exception as exc:  # psycopg.OperationalError and the like; never the URL
+        raise click.ClickException(
+            f"cannot open the feedback database: {type(exc).__name__}"
+        ) from exc
 
 
 GATED_METRICS = ("recall@1", "recall@3", "answer_hit", "abstention_accuracy")

@@ -78,8 +78,7 @@ class FeedbackStore:
         self, key: str, vote: int, question: str | None, answer: str, chat_type: str | None
     ) -> None:
         """Store a vote; the same person voting again on the same answer replaces it."""
-        if vote not in (-1, 1):
-            raise ValueError(f"vote must be +1 or -1, got {vote!r}")
+        check_vote(vote)
         with self._lock, self._db:
             self._db.execute(
                 "INSERT INTO feedback (vote_key, at, vote, question, answer, chat_type) "
@@ -112,6 +111,11 @@ class FeedbackStore:
                 "GROUP BY lower(trim(question)), reason ORDER BY times DESC, last_at DESC"
             ).fetchall()
         return [Unanswered(*row) for row in rows]
+
+
+def check_vote(vote: int) -> None:
+    if vote not in (-1, 1):
+        raise ValueError(f"vote must be +1 or -1, got {vote!r}")
 
 
 def _now() -> str:

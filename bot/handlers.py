@@ -1,7 +1,8 @@
 """The bot's PTB handlers: thin - read the update, ask the answering queue, format, reply.
 
-Handlers reach the loaded engine and the bot's in-memory and durable state through
-`context.bot_data["state"]` (a `BotState`, built once in `bot.telegram_app`).
+Handlers reach the loaded engine and the bot's state through `context.bot_data["state"]`
+(a `BotState`, built once in `bot.telegram_app`): history, limits, button payloads and
+feedback behind the seams of `bot.shared`, in process or shared by several workers.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import dataclasses
 import html
 import logging
+import time
 from dataclasses import dataclass
 
 from telegram import (
@@ -26,16 +28,24 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import addressing
+from bot import addressing, metrics
 from bot.answer import Answer, Reason, Status
 from bot.batching import AnswerQueue
 from bot.delivery import send_html, while_typing, with_retries
 from bot.engine import Engine
-from bot.feedback import FeedbackStore, vote_key
-from bot.format import help_html, inline_items, more_html, sources_html, to_html
-from bot.history import ChatHistory, Recent
-from bot.ratelimit import RateLimiter
+from bot.feedback import vote_key
+from bot.format import help_html, hit_html, inline_items, sources_html, split_messages, to_html
 from bot.settings import Settings
+from bot.shared import (
+    Feedback,
+    History,
+    Limiter,
+    MoreSources,
+    Once,
+    Payloads,
+    SharedState,
+    build_shared_state,
+)
 from index.store import IndexProblem
 
 logger = logging.getLogger(__name__)
@@ -59,23 +69,37 @@ class BotState:
     settings: Settings
     engine: Engine
     answers: AnswerQueue
-    history: ChatHistory
-    limiter: RateLimiter
-    feedback: FeedbackStore
-    recent: Recent[tuple[int, int], Answer]  # (chat id, question message id) -> answer
-    pressed: Recent[tuple[int, int, int], bool]  # 'More sources' presses already handled
+    shared: SharedState
+
+    @property
+    def history(self) -> History:
+        return self.shared.history
+
+    @property
+    def limiter(self) -> Limiter:
+        return self.shared.limiter
+
+    @property
+    def feedback(self) -> Feedback:
+        return self.shared.feedback
+
+    @property
+    def recent(self) -> Payloads:  # (chat id, question message id) -> 'More sources'
+        return self.shared.payloads
+
+    @property
+    def pressed(self) -> Once:  # 'More sources' presses already handled
+        return self.shared.pressed
 
     @classmethod
-    def create(cls, settings: Settings, engine: Engine) -> BotState:
+    def create(
+        cls, settings: Settings, engine: Engine, shared: SharedState | None = None
+    ) -> BotState:
         return cls(
             settings=settings,
             engine=engine,
             answers=AnswerQueue(engine),
-            history=ChatHistory(settings.history_turns, settings.history_ttl_seconds),
-            limiter=RateLimiter(settings.rate_limit_per_minute),
-            feedback=FeedbackStore(settings.feedback_db),
-            recent=Recent(),
-            pressed=Recent(),
+            shared=shared if shared is not None else build_shared_state(settings),
         )
 
     def allowed(self, user_id: int | None, chat_id: int | None) -> bool:
@@ -152,7 +176,7 @@ async def show_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/new: forget the conversation so far."""
     if (message := update.effective_message) and update.effective_user:
-        _state(context).history.clear((message.chat_id, update.effective_user.id))
+        await _state(context).history.clear((message.chat_id, update.effective_user.id))
         await _reply(context, message, "OK, new conversation: earlier questions are forgotten.")
 
 
@@ -266,22 +290,25 @@ async def _answer(
     state, user = _state(context), update.effective_user
     user_id = user.id if user else 0
     if not await _within_limit(context, state, user_id, message):
+        metrics.DECLINED.labels(reason="rate_limited").inc()
         return
+    started = time.monotonic()
     conversation: Conversation = (message.chat_id, user_id)
     answer = await while_typing(
         context.bot,
         message.chat_id,
-        state.answers.answer(text, state.history.get(conversation)),
+        state.answers.answer(text, await state.history.get(conversation)),
         state.settings.typing_after_seconds,
     )
     if answer.status is Status.ANSWERED:
-        state.history.add(conversation, answer.question)
+        await state.history.add(conversation, answer.question)
         answer = _as_shown(answer, addressing.is_private(message))
     elif answer.reason in (Reason.NOT_COVERED, Reason.LANGUAGE):
         await asyncio.to_thread(
             state.feedback.record_unanswered, answer.question, str(answer.reason), message.chat.type
         )
-    state.recent.put((message.chat_id, message.message_id), answer)
+    if answer.status is Status.ANSWERED:
+        await state.recent.put((message.chat_id, message.message_id), _more_sources(answer))
     markup = _keyboard(answer.more, 0) if answer.status is Status.ANSWERED else None
     await send_html(
         context.bot,
@@ -290,6 +317,11 @@ async def _answer(
         reply_to=message.message_id,
         markup=markup,
     )
+    metrics.LATENCY.observe(time.monotonic() - started)
+    if answer.status is Status.ANSWERED:
+        metrics.ANSWERED.inc()
+    else:
+        metrics.DECLINED.labels(reason=str(answer.reason)).inc()
 
 
 async def _within_limit(
@@ -297,7 +329,7 @@ async def _within_limit(
 ) -> bool:
     if user_id in state.settings.admin_ids:
         return True
-    decision = state.limiter.check(user_id)
+    decision = await state.limiter.check(user_id)
     if not decision.allowed and decision.notify:
         await _reply(
             context,
@@ -333,28 +365,30 @@ async def more_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     state = _state(context)
     shown = int(query.data.split(":")[1])
-    pressed = (message.chat_id, message.message_id, shown)
-    if state.pressed.get(pressed):  # a double tap: those passages are on their way already
+    pressed = f"{message.chat_id}:{message.message_id}:{shown}"
+    if not await state.pressed.claim(pressed):  # a double tap: those are on their way already
         await _ack(query, "Those sources are already shown above.")
         return
-    state.pressed.put(pressed, True)
-    answer = await _answer_for(state, context, message)
-    if answer is None:
+    more = await _more_for(state, context, message)
+    if more is None:
         await _ack(query, GONE)
         return
-    hits = answer.more[shown : shown + MORE_PAGE]
-    if not hits:
+    blocks = more.blocks[shown : shown + MORE_PAGE]
+    if not blocks:
         await _ack(query, "There are no more sources for this question.")
         return
     await _ack(query)
     asked = message.reply_to_message
-    first = len(answer.hits) + shown + 1
+    first = more.shown + shown + 1
+    last = first + len(blocks) - 1
+    span = f"{first}" if last == first else f"{first}–{last}"
+    total = more.shown + len(more.blocks)
     await send_html(
         context.bot,
         message.chat_id,
-        more_html(hits, first, len(answer.hits) + len(answer.more), answer.language),
+        split_messages([f"<b>More sources</b> ({span} of {total})", *blocks]),
         reply_to=asked.message_id if asked else None,
-        markup=_keyboard(answer.more, shown + len(hits)),
+        markup=_keyboard(more.blocks, shown + len(blocks)),
     )
     try:  # the pressed button has done its job; keep the feedback buttons
         await with_retries(lambda: query.edit_message_reply_markup(_keyboard((), 0)))
@@ -362,14 +396,15 @@ async def more_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         logger.debug("could not update the pressed keyboard: %s", exc)
 
 
-async def _answer_for(
+async def _more_for(
     state: BotState, context: ContextTypes.DEFAULT_TYPE, message: Message
-) -> Answer | None:
-    """The answer a bot message belongs to: remembered, or asked again from the question."""
+) -> MoreSources | None:
+    """What a bot message's 'More sources' shows: remembered (by any worker), or asked again
+    from the question it replied to."""
     asked = message.reply_to_message
     if asked is None:
         return None
-    remembered = state.recent.get((message.chat_id, asked.message_id))
+    remembered = await state.recent.get((message.chat_id, asked.message_id))
     if remembered is not None:
         return remembered
     if not asked.text:
@@ -377,8 +412,17 @@ async def _answer_for(
     # Forgotten (restart, or long ago): ask again, without the conversation's earlier turns.
     text = addressing.question_text(asked.text, context.bot.username)
     answer = _as_shown(await state.answers.answer(text), addressing.is_private(message))
-    state.recent.put((message.chat_id, asked.message_id), answer)
-    return answer if answer.status is Status.ANSWERED else None
+    if answer.status is not Status.ANSWERED:
+        return None
+    more = _more_sources(answer)
+    await state.recent.put((message.chat_id, asked.message_id), more)
+    return more
+
+
+def _more_sources(answer: Answer) -> MoreSources:
+    """The passages behind an answer's 'More sources', rendered now, as plain data."""
+    blocks = tuple(hit_html(h, language=answer.language) for h in answer.more)
+    return MoreSources(len(answer.hits), answer.language, blocks)
 
 
 def _as_shown(answer: Answer, private: bool) -> Answer:
@@ -438,6 +482,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update):
         chat = update.effective_chat
         where = f" (update {update.update_id}" + (f", {chat.type} chat {chat.id})" if chat else ")")
+    metrics.ERRORS.inc()
     logger.error("error while handling an update%s: %r", where, error, exc_info=error)
     if not isinstance(update, Update) or isinstance(error, Forbidden):
         return  # a user who blocked the bot cannot be told anything

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.feedback import FeedbackStore
+from bot.shared import Feedback
 from index.fields import Encoder
 
 SIMILAR = 0.7  # cosine at which two questions ask about the same thing
@@ -33,7 +33,7 @@ class Group:
         return self.questions[0]
 
 
-def collect(store: FeedbackStore) -> list[Asked]:
+def collect(store: Feedback) -> list[Asked]:
     """Unanswered questions and the questions of 👎 answers, most asked first."""
     asked = [Asked(u.question, u.times, u.reason) for u in store.unanswered()]
     downvoted = Counter(v.question for v in store.votes() if v.vote < 0 and v.question)

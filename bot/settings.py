@@ -75,6 +75,27 @@ class Settings(BaseSettings):
     # Loopback, private and link-local addresses are refused unless this is set (tests do).
     fetch_allow_private: bool = False
 
+    # Several workers (see README "Running several workers"). Unset: everything stays in
+    # process and in SQLite. Redis holds follow-up history, rate limits, "More sources"
+    # payloads and the update streams; PostgreSQL holds feedback votes and unanswered questions.
+    redis_url: str | None = None
+    redis_prefix: str = "newsbot:"  # every Redis key starts with it (several bots, one Redis)
+    database_url: str | None = None
+    database_schema: str = "public"  # where the feedback tables live (created at start)
+    # `newsbot receive` / `newsbot work`: updates go to `stream_shards` Redis Streams by chat.
+    stream_shards: int = Field(default=4, ge=1, le=256)
+    stream_max_length: int = Field(default=100_000, ge=100)  # approximate cap per stream
+    # A delivered update not acknowledged within this many seconds is taken over by another
+    # worker (its worker died or hangs).
+    worker_visibility_seconds: float = Field(default=60.0, gt=0)
+    worker_name: str | None = None  # default: host name and process id
+    receiver_lease_seconds: float = Field(
+        default=10.0, gt=0
+    )  # a dead receiver's successor waits this long
+    # /healthz and Prometheus /metrics for serve, receive and work; unset = no HTTP endpoint.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_listen: str = "127.0.0.1"
+
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:

@@ -36,9 +36,11 @@ from telegram.ext import (
 )
 
 from bot import handlers as h
+from bot import metrics
 from bot.engine import Engine
 from bot.redaction import redact_in_logs
 from bot.settings import Settings
+from bot.shared import SharedFlood, SharedState, build_shared_state
 
 logger = logging.getLogger(__name__)
 
@@ -85,15 +87,58 @@ def handler_list() -> list[tuple[BaseHandler[Any, Any, Any], int]]:
     ]
 
 
-def build_application(settings: Settings, engine: Engine) -> App:
-    """The bot over a loaded engine; nothing touches the network until it is run."""
+class SharedRateLimiter(AIORateLimiter):
+    """PTB's limiter (per chat, 429 retries) plus the bot-wide limit shared in Redis."""
+
+    def __init__(self, flood: SharedFlood, max_retries: int):
+        super().__init__(max_retries=max_retries)
+        self.flood = flood
+
+    async def process_request(
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        if data.get("chat_id") is not None:  # what Telegram counts against the bot's limit
+            from redis.exceptions import RedisError
+
+            try:
+                await self.flood.slot()
+            except (RedisError, OSError) as exc:  # the per-process limit still holds
+                logger.debug("shared flood limit unavailable: %r", exc)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
+def build_application(
+    settings: Settings, engine: Engine, *, polling: bool = True, shared: SharedState | None = None
+) -> App:
+    """The bot over a loaded engine; nothing touches the network until it is run.
+
+    `polling=False` builds a worker's application (`newsbot work`): no updater, updates come
+    from the Redis streams through `process_update`, and commands are left to the receiver.
+    """
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     token = settings.telegram_bot_token.get_secret_value()
     redact_in_logs(token)
+    if shared is None:
+        shared = build_shared_state(settings)
+    limiter = (
+        SharedRateLimiter(SharedFlood(shared.redis, settings.redis_prefix), RATE_LIMIT_RETRIES)
+        if shared.shared
+        else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+    )
+    builder = ApplicationBuilder()
+    if not polling:
+        builder = builder.updater(None)
     app = (
-        ApplicationBuilder()
-        .token(token)
+        builder.token(token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .defaults(
@@ -102,22 +147,28 @@ def build_application(settings: Settings, engine: Engine) -> App:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(limiter)
         .concurrent_updates(True)  # one slow chat never holds up the others
         .connect_timeout(5.0)
         .read_timeout(15.0)
         .write_timeout(15.0)
         .pool_timeout(5.0)
-        .post_init(_on_start)
+        .post_init(_on_start if polling else _on_worker_start)
         .post_stop(_on_stop)
         .post_shutdown(_on_shutdown)
         .build()
     )
-    app.bot_data["state"] = h.BotState.create(settings, engine)
+    app.bot_data["state"] = h.BotState.create(settings, engine, shared)
+    if polling:  # `newsbot serve` receives its own updates (workers: the receiver counts)
+        app.add_handler(TypeHandler(Update, _count_update), -2)
     for handler, group in handler_list():
         app.add_handler(handler, group)
     app.add_error_handler(h.on_error)
     return app
+
+
+async def _count_update(update: Update, context: Any) -> None:
+    metrics.UPDATES_RECEIVED.inc()
 
 
 def run(app: App, settings: Settings, **polling: Any) -> None:
@@ -142,15 +193,27 @@ def run(app: App, settings: Settings, **polling: Any) -> None:
 async def _on_start(app: App) -> None:
     state: h.BotState = app.bot_data["state"]
     await _set_commands(app, state.settings.admin_ids)
+    _start_watches(app, feeds=True)
+
+
+async def _on_worker_start(app: App) -> None:
+    """A worker of several: no commands to set (the receiver's job), no feed updates (one
+    builder publishes the index; every worker's reload watch picks it up)."""
+    _start_watches(app, feeds=False)
+
+
+def _start_watches(app: App, feeds: bool) -> None:
+    state: h.BotState = app.bot_data["state"]
     if state.settings.reload_check_seconds > 0:
         app.bot_data["reload_watch"] = asyncio.create_task(
             _watch_index(state, state.settings.reload_check_seconds), name="reload-watch"
         )
-    if state.settings.feeds_interval_seconds > 0:
+    if feeds and state.settings.feeds_interval_seconds > 0:
         app.bot_data["feeds_watch"] = asyncio.create_task(
             _update_feeds(state, state.settings.feeds_interval_seconds), name="feeds-update"
         )
     m = state.engine.index.manifest
+    metrics.set_index_version(m.build_id)
     logger.info(
         "bot @%s serving %d articles (%d passages, build %s)",
         app.bot.username,
@@ -179,6 +242,7 @@ async def _watch_index(state: h.BotState, every: float) -> None:
             continue
         try:
             await asyncio.to_thread(state.engine.reload)
+            metrics.set_index_version(state.engine.index.manifest.build_id)
             failed = None
         except Exception as exc:  # keep serving the old index; say so once per problem
             if str(exc) != failed:
@@ -208,8 +272,9 @@ async def _on_stop(app: App) -> None:
                 await watch
     state: h.BotState = app.bot_data["state"]
     await state.answers.close()
+    await state.shared.aclose()
 
 
 async def _on_shutdown(app: App) -> None:
     state: h.BotState = app.bot_data["state"]
-    state.feedback.close()
+    state.shared.close()

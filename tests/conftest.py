@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,8 +29,6 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     """No test reads the developer's .env, real token or index."""
     for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "TELEGRAM_BASE_FILE_URL"):
         monkeypatch.delenv(name, raising=False)
-    import os
-
     for name in list(os.environ):
         if name.startswith("NEWSBOT_"):
             monkeypatch.delenv(name)
@@ -66,3 +67,97 @@ def corpus_copy(tmp_path: Path) -> Iterator[Path]:
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {"corpus_dir": CORPUS, **overrides}
     return Settings(_env_file=None, index_dir=index_dir, **values)  # type: ignore[call-arg]
+
+
+# ---------------------------------------------------------------- Redis and PostgreSQL
+
+# Read at import: the autouse fixture above clears NEWSBOT_* for each test.
+TEST_REDIS_URL = os.environ.get("NEWSBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TEST_DATABASE_URL = os.environ.get(
+    "NEWSBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_SERVICES = os.environ.get("NEWSBOT_REQUIRE_SERVICES") == "1"
+
+
+@dataclass(frozen=True)
+class Service:
+    url: str
+    namespace: str  # a Redis key prefix or a PostgreSQL schema, unique to the test
+
+
+class Services:
+    """Servers tests connect to (never start): a test is skipped, with the reason, where no
+    server answers, and fails instead under NEWSBOT_REQUIRE_SERVICES=1 (CI)."""
+
+    def __init__(self) -> None:
+        self._problems: dict[str, str | None] = {}
+
+    def _need(self, kind: str, probe: Callable[[], object]) -> None:
+        if kind not in self._problems:
+            try:
+                probe()
+                self._problems[kind] = None
+            except Exception as exc:
+                self._problems[kind] = f"{kind} not reachable: {type(exc).__name__}: {exc}"
+        problem = self._problems[kind]
+        if problem is None:
+            return
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{problem} (NEWSBOT_REQUIRE_SERVICES=1)")
+        pytest.skip(problem)
+
+    def redis(self) -> str:
+        def probe() -> None:
+            import redis
+
+            client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+            try:
+                client.ping()
+            finally:
+                client.close()
+
+        self._need("Redis", probe)
+        return TEST_REDIS_URL
+
+    def postgres(self) -> str:
+        def probe() -> None:
+            import psycopg
+
+            psycopg.connect(TEST_DATABASE_URL, connect_timeout=3).close()
+
+        self._need("PostgreSQL", probe)
+        return TEST_DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def services() -> Services:
+    return Services()
+
+
+@pytest.fixture()
+def redis_service(services: Services) -> Iterator[Service]:
+    """A Redis URL and a key prefix of this test's own; its keys are deleted afterwards."""
+    import redis
+
+    url = services.redis()
+    prefix = f"newsbot-test:{uuid.uuid4().hex[:12]}:"
+    yield Service(url, prefix)
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture()
+def postgres_service(services: Services) -> Iterator[Service]:
+    """A PostgreSQL URL and a schema of this test's own, dropped afterwards."""
+    import psycopg
+
+    url = services.postgres()
+    schema = f"newsbot_test_{uuid.uuid4().hex[:12]}"
+    yield Service(url, schema)
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -4,6 +4,7 @@ fake Telegram server. Each test talks from its own user (and chat), so tests do 
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import json
@@ -237,10 +238,10 @@ def test_follow_up_question_uses_the_conversation(fake: FakeTelegram):
 def test_new_forgets_the_conversation(fake: FakeTelegram, bot: RunningBot):
     user = new_user()
     ask(fake, ASK, user)
-    assert bot.state.history.get((user, user))
+    assert asyncio.run(bot.state.history.get((user, user)))
     (reply,) = ask(fake, "/new", user)
     assert "new conversation" in reply.text
-    assert bot.state.history.get((user, user)) == []
+    assert asyncio.run(bot.state.history.get((user, user))) == []
 
 
 def test_html_in_questions_is_escaped_never_interpreted(fake: FakeTelegram):
