@@ -79,7 +79,9 @@ def timing_questions(count: int) -> list[str]:
 def corpus_texts() -> list[str]:
     articles, _ = load_corpus(CORPUS)
     passages = [p for article in articles for p in split_passages(article)]
-    return [f"{p.title}. {p.text}" for p in passages] + [s.text for p in passages for s in p.sentences]
+    return [f"{p.title}. {p.text}" for p in passages] + [
+        s.text for p in passages for s in p.sentences
+    ]
 
 
 # ---------------------------------------------------------------- measurements

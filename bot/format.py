@@ -23,7 +23,7 @@ ArticleInfo = Mapping[str, Any]  # an entry of the manifest's "articles"
 
 
 def speaker_line(hit: Hit, language: str = "en") -> str:
-    """Who makes the answering claim: "John Kirby, the NSC's coordinator, said", or the
+    """Who makes the answering claim: "Jane Doe, the council's treasurer, said", or the
     article's own narration. The answering sentence decides, not its neighbours."""
     speaker = hit.highlight.speaker
     if speaker is None:

@@ -16,7 +16,7 @@ from bot.evaluate import Outcome
 from bot.format import articles_list, to_plain
 
 HELP = (
-    "Ask a question about the articles, e.g. 'How many Wagner fighters are in Ukraine?'.\n"
+    "Ask a question about the articles, e.g. 'Who said what about it?'.\n"
     "Follow-up questions are understood ('And who paid for them?').\n"
     "/sources lists the articles, /new forgets the conversation, /quit leaves."
 )
