@@ -76,16 +76,30 @@ class FeedbackStore:
 
     def record_vote(
         self, key: str, vote: int, question: str | None, answer: str, chat_type: str | None
-    ) -> None:
-        """Store a vote; the same person voting again on the same answer replaces it."""
+    ) -> int | None:
+        """Store a vote; the same person voting again on the same answer replaces it (one vote
+        per key, never added). Returns the key's previous vote (None: first vote); the same
+        vote again changes nothing."""
         check_vote(vote)
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT INTO feedback (vote_key, at, vote, question, answer, chat_type) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(vote_key) DO UPDATE SET "
-                "at = excluded.at, vote = excluded.vote",
-                (key, _now(), vote, _cut(question), _cut(answer) or "", chat_type),
-            )
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")  # read and write as one, across processes
+            try:
+                row = self._db.execute(
+                    "SELECT vote FROM feedback WHERE vote_key = ?", (key,)
+                ).fetchone()
+                previous = None if row is None else int(row[0])
+                if previous != vote:
+                    self._db.execute(
+                        "INSERT INTO feedback (vote_key, at, vote, question, answer, chat_type) "
+                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(vote_key) DO UPDATE SET "
+                        "at = excluded.at, vote = excluded.vote",
+                        (key, _now(), vote, _cut(question), _cut(answer) or "", chat_type),
+                    )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return previous
 
     def record_unanswered(self, question: str, reason: str, chat_type: str | None) -> None:
         with self._lock, self._db:

@@ -83,16 +83,25 @@ class PostgresFeedbackStore:
 
     def record_vote(
         self, key: str, vote: int, question: str | None, answer: str, chat_type: str | None
-    ) -> None:
-        """Store a vote; the same person voting again on the same answer replaces it."""
+    ) -> int | None:
+        """Store a vote; the same person voting again on the same answer replaces it (one vote
+        per key, never added). Returns the key's previous vote (None: first vote); the same
+        vote again changes nothing."""
         check_vote(vote)
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO feedback (vote_key, vote, question, answer, chat_type) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (vote_key) DO UPDATE SET "
-                "at = now(), vote = excluded.vote",
-                (key, vote, _cut(question), _cut(answer) or "", chat_type),
-            )
+        with self._lock, self._db.transaction():
+            # The row lock orders two workers' presses of one person on one answer.
+            row = self._db.execute(
+                "SELECT vote FROM feedback WHERE vote_key = %s FOR UPDATE", (key,)
+            ).fetchone()
+            previous = None if row is None else int(row[0])
+            if previous != vote:
+                self._db.execute(
+                    "INSERT INTO feedback (vote_key, vote, question, answer, chat_type) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (vote_key) DO UPDATE SET "
+                    "at = now(), vote = excluded.vote",
+                    (key, vote, _cut(question), _cut(answer) or "", chat_type),
+                )
+        return previous
 
     def record_unanswered(self, question: str, reason: str, chat_type: str | None) -> None:
         with self._lock:

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Telegram asks bots to send "typing…" only when a reply takes noticeable time; answers
     # usually take tens of milliseconds, and each chat action costs a request of the flood budget.
     typing_after_seconds: float = Field(default=0.2, ge=0)
+    # Replies cite articles by link; Telegram would show a preview card of the first one under
+    # every answer. Off unless asked for.
+    link_previews: bool = False
     # Webhook mode (optional; needs `pip install "python-telegram-bot[webhooks]"`): with a
     # public HTTPS URL set, `newsbot serve` listens on webhook_listen:webhook_port, not polling.
     webhook_url: str | None = None

@@ -6,7 +6,8 @@ Redis implementation (redis-py's asyncio client, so no call blocks the event loo
 * `History`: follow-up questions per conversation, forgotten after their TTL;
 * `Limiter`: questions per user per minute, counted across every worker;
 * `Payloads`: what a "More sources" button shows, keyed by (chat, question message);
-* `Once`: "first to claim this key" (double taps on a button; updates already answered).
+* `Once`: "first to claim this key" (double taps on a button; updates already answered);
+* `Replies`: the bot's reply messages to each question, so an edited question edits them.
 
 Feedback votes and unanswered questions go to SQLite or, with a database URL, PostgreSQL
 (`bot.feedback_pg`). `build_shared_state(settings)` is the one factory that chooses.
@@ -18,7 +19,7 @@ import json
 import time
 import uuid
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.feedback import FeedbackStore, Unanswered, Vote
@@ -73,6 +74,13 @@ class Payloads(Protocol):
     async def put(self, key: tuple[int, int], value: MoreSources) -> None: ...
 
 
+class Replies(Protocol):
+    """(chat id, question message id) -> the ids of the bot's messages that answered it."""
+
+    async def get(self, key: tuple[int, int]) -> tuple[int, ...]: ...
+    async def put(self, key: tuple[int, int], ids: tuple[int, ...]) -> None: ...
+
+
 class Once(Protocol):
     async def claim(self, key: str) -> bool:
         """True for the first caller with `key` (within the TTL), False for every later one."""
@@ -84,7 +92,10 @@ class Feedback(Protocol):
 
     def record_vote(
         self, key: str, vote: int, question: str | None, answer: str, chat_type: str | None
-    ) -> None: ...
+    ) -> int | None:
+        """Store one vote per key (a change replaces it); return the key's previous vote."""
+        ...
+
     def record_unanswered(self, question: str, reason: str, chat_type: str | None) -> None: ...
     def votes(self) -> list[Vote]: ...
     def unanswered(self) -> list[Unanswered]: ...
@@ -128,6 +139,17 @@ class LocalPayloads:
 
     async def put(self, key: tuple[int, int], value: MoreSources) -> None:
         self.memory.put(key, value)
+
+
+class LocalReplies:
+    def __init__(self, size: int = 4096):
+        self.memory: Recent[tuple[int, int], tuple[int, ...]] = Recent(size)
+
+    async def get(self, key: tuple[int, int]) -> tuple[int, ...]:
+        return self.memory.get(key) or ()
+
+    async def put(self, key: tuple[int, int], ids: tuple[int, ...]) -> None:
+        self.memory.put(key, ids)
 
 
 class LocalOnce:
@@ -229,6 +251,21 @@ class RedisPayloads:
         await self.redis.set(self._key(key), value.to_json(), px=int(self.ttl * 1000))
 
 
+class RedisReplies:
+    def __init__(self, redis: Redis, prefix: str, ttl: float = PAYLOAD_TTL_SECONDS):
+        self.redis, self.prefix, self.ttl = redis, prefix, ttl
+
+    def _key(self, key: tuple[int, int]) -> str:
+        return f"{self.prefix}replies:{key[0]}:{key[1]}"
+
+    async def get(self, key: tuple[int, int]) -> tuple[int, ...]:
+        text = await self.redis.get(self._key(key))
+        return () if text is None else tuple(int(i) for i in json.loads(text))
+
+    async def put(self, key: tuple[int, int], ids: tuple[int, ...]) -> None:
+        await self.redis.set(self._key(key), json.dumps(list(ids)), px=int(self.ttl * 1000))
+
+
 class RedisOnce:
     def __init__(self, redis: Redis, prefix: str, name: str, ttl: float):
         self.redis, self.prefix, self.ttl = redis, f"{prefix}{name}:", ttl
@@ -247,6 +284,7 @@ class SharedState:
     payloads: Payloads
     pressed: Once
     feedback: Feedback
+    replies: Replies = field(default_factory=lambda: LocalReplies())
     redis: Any = None  # redis.asyncio.Redis when shared, for the workers' own keys
 
     @property
@@ -286,6 +324,7 @@ def build_shared_state(settings: Settings) -> SharedState:
             payloads=LocalPayloads(),
             pressed=LocalOnce(),
             feedback=feedback,
+            replies=LocalReplies(),
         )
     redis = redis_client(settings.redis_url)
     prefix = settings.redis_prefix
@@ -295,6 +334,7 @@ def build_shared_state(settings: Settings) -> SharedState:
         payloads=RedisPayloads(redis, prefix),
         pressed=RedisOnce(redis, prefix, "pressed", PRESSED_TTL_SECONDS),
         feedback=feedback,
+        replies=RedisReplies(redis, prefix),
         redis=redis,
     )
 
