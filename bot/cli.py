@@ -466,13 +466,13 @@ def feedback(ctx: click.Context, as_json: bool, limit: int) -> None:
     from dataclasses import asdict
 
     settings = _settings(ctx)
-    if not settings.database_url and not settings.feedback_db.exists():
-        raise click.ClickException(f"no feedback yet ({settings.feedback_db} does not exist)")
-    store = _feedback_store(settings)
-    try:
-        unanswered, votes = store.unanswered()[:limit], store.votes()[:limit]
-    finally:
-        store.close()
+    unanswered, votes = [], []
+    if settings.database_url or settings.feedback_db.exists():  # else nothing recorded yet
+        store = _feedback_store(settings)
+        try:
+            unanswered, votes = store.unanswered()[:limit], store.votes()[:limit]
+        finally:
+            store.close()
     if as_json:
         report = {
             "unanswered": [asdict(u) for u in unanswered],
@@ -502,13 +502,13 @@ def report(ctx: click.Context, as_json: bool, similar: float, limit: int) -> Non
     from bot.report import collect, group_similar
 
     settings = _settings(ctx)
-    if not settings.database_url and not settings.feedback_db.exists():
-        raise click.ClickException(f"nothing to report yet ({settings.feedback_db} does not exist)")
-    store = _feedback_store(settings)
-    try:
-        asked = collect(store)
-    finally:
-        store.close()
+    asked = []
+    if settings.database_url or settings.feedback_db.exists():  # else nothing recorded yet
+        store = _feedback_store(settings)
+        try:
+            asked = collect(store)
+        finally:
+            store.close()
     groups = group_similar(asked, _encoders(settings).minilm, similar)[:limit] if asked else []
     if as_json:
         data = [{"questions": g.questions, "times": g.times, "why": dict(g.why)} for g in groups]

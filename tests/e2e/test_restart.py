@@ -3,6 +3,7 @@ answered twice, and maintainers read it all with `newsbot feedback`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,15 @@ def test_feedback_and_buttons_survive_a_restart(
     assert "1 👎, 0 👍" in out and ASK in out and "Prigozhin" in out
 
 
-def test_feedback_command_without_a_store_says_so(tmp_path: Path):
-    result = CliRunner().invoke(
-        cli, ["feedback"], env={"NEWSBOT_FEEDBACK_DB": str(tmp_path / "none.sqlite3")}
-    )
-    assert result.exit_code == 1 and "no feedback yet" in result.output
+def test_feedback_command_without_a_store_prints_an_empty_result(tmp_path: Path):
+    """Before anything was recorded, `feedback` and `report` print empty lists, exit 0,
+    and create no database."""
+    env = {"NEWSBOT_FEEDBACK_DB": str(tmp_path / "none.sqlite3")}
+    result = CliRunner().invoke(cli, ["feedback"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "could not answer (0)" in result.output and "(0 👎, 0 👍)" in result.output
+    result = CliRunner().invoke(cli, ["feedback", "--json"], env=env)
+    assert result.exit_code == 0 and json.loads(result.output) == {"unanswered": [], "votes": []}
+    result = CliRunner().invoke(cli, ["report", "--json"], env=env)
+    assert result.exit_code == 0 and json.loads(result.output) == {"groups": []}
+    assert not (tmp_path / "none.sqlite3").exists()
