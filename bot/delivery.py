@@ -83,6 +83,50 @@ async def send_html(
     return sent
 
 
+async def edit_replies(
+    bot: Bot,
+    chat_id: int,
+    earlier: Sequence[int],
+    texts: Sequence[str],
+    *,
+    reply_to: int | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+) -> list[int]:
+    """Turn the bot's `earlier` reply messages into `texts` (the answer to an edited question):
+    edit them in order, send what does not fit, delete the surplus. `markup` goes on the last
+    message (an edit without one drops the keyboard, as Telegram does). Returns the reply's
+    message ids, in order."""
+    ids: list[int] = []
+    for i, text in enumerate(texts):
+        keyboard = markup if i == len(texts) - 1 else None
+        if i < len(earlier) and await _edit(bot, chat_id, earlier[i], text, keyboard):
+            ids.append(earlier[i])
+            continue
+        sent = await send_html(bot, chat_id, [text], reply_to=reply_to, markup=keyboard)
+        ids.append(sent[0].message_id)
+    for surplus in earlier[len(texts) :]:
+        try:
+            await with_retries(lambda m=surplus: bot.delete_message(chat_id, m))
+        except BadRequest as exc:  # already deleted by the user, or too old to delete
+            logger.debug("could not delete a surplus reply message: %s", exc)
+    return ids
+
+
+async def _edit(bot: Bot, chat_id: int, message_id: int, text: str, keyboard: Markup) -> bool:
+    """Edit one message; False when it is gone (deleted by the user): send a new one then."""
+    try:
+        await with_retries(
+            lambda: bot.edit_message_text(text, chat_id, message_id, reply_markup=keyboard)
+        )
+    except BadRequest as exc:
+        if "not modified" in str(exc):  # the same answer as before: nothing to change
+            return True
+        if "not found" in str(exc) or "can't be edited" in str(exc):
+            return False
+        raise
+    return True
+
+
 async def while_typing(bot: Bot, chat_id: int, work: Awaitable[T], after: float) -> T:
     """Await `work`; if it takes longer than `after` seconds, show 'typing…' until it is done."""
     task = asyncio.ensure_future(work)

@@ -31,10 +31,12 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot import addressing, metrics
 from bot.answer import Answer, Reason, Status
 from bot.batching import AnswerQueue
-from bot.delivery import send_html, while_typing, with_retries
+from bot.commands import NAMES, help_html, sources_html
+from bot.delivery import edit_replies, send_html, while_typing, with_retries
 from bot.engine import Engine
 from bot.feedback import vote_key
-from bot.format import help_html, hit_html, inline_items, sources_html, split_messages, to_html
+from bot.format import hit_html, inline_items, split_messages, to_html
+from bot.i18n import language_for, text
 from bot.settings import Settings
 from bot.shared import (
     Feedback,
@@ -43,6 +45,7 @@ from bot.shared import (
     MoreSources,
     Once,
     Payloads,
+    Replies,
     SharedState,
     build_shared_state,
 )
@@ -52,15 +55,10 @@ logger = logging.getLogger(__name__)
 
 MORE_PAGE = 3  # passages per 'More sources' press
 GROUP_HITS = 1  # a group sees the best passage; 'More sources' has the rest (no flooding)
+VOTES = {"fb:up": (1, "👍"), "fb:down": (-1, "👎")}  # callback data -> (vote, label)
+CHOSEN = " ✓"  # after the label of the vote a person gave (private chats)
 
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
-NOT_TEXT = "I can only read text. Please type your question about the news articles."
-EDITED = "I answer new messages only: please send the corrected question as a new message."
-REFUSED = "Sorry, this bot is private: you are not on its list of allowed users."
-NOT_ADMIN = "Sorry, only the bot's admins can reload the index."
-ASK_USAGE = "Ask a question after the command, e.g. <code>/ask Who said what?</code>"
-GONE = "I no longer have that question. Please ask it again."
-COMMAND_NAMES = frozenset({"start", "help", "sources", "ask", "new", "reload"})
+COMMAND_NAMES = NAMES
 Conversation = tuple[int, int]  # (chat id, user id): one conversation; group members are separate
 
 
@@ -91,6 +89,10 @@ class BotState:
     def pressed(self) -> Once:  # 'More sources' presses already handled
         return self.shared.pressed
 
+    @property
+    def replies(self) -> Replies:  # (chat id, question message id) -> the reply's message ids
+        return self.shared.replies
+
     @classmethod
     def create(
         cls, settings: Settings, engine: Engine, shared: SharedState | None = None
@@ -109,9 +111,16 @@ class BotState:
         return user_id in s.allowed_user_ids or chat_id in s.allowed_chat_ids
 
 
-async def _reply(context: ContextTypes.DEFAULT_TYPE, message: Message, text: str) -> None:
+async def _reply(context: ContextTypes.DEFAULT_TYPE, message: Message, html_text: str) -> None:
     """A short HTML reply to `message`, retried like answers are."""
-    await send_html(context.bot, message.chat_id, [text], reply_to=message.message_id)
+    await send_html(context.bot, message.chat_id, [html_text], reply_to=message.message_id)
+
+
+def _language(update: object) -> str:
+    """The language of the bot's fixed texts where no question says it: the user's Telegram
+    language when the bot speaks it, else English."""
+    user = update.effective_user if isinstance(update, Update) else None
+    return language_for(user.language_code if user else None)
 
 
 def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
@@ -137,10 +146,11 @@ async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if _state(context).allowed(user.id, chat.id):
         return
     logger.info("refused update %s from a user outside the allowlist", update.update_id)
+    refused = text("refused", _language(update))
     if update.callback_query:
-        await _ack(update.callback_query, REFUSED, alert=True)
+        await _ack(update.callback_query, refused, alert=True)
     elif (message := update.message) and _for_us(message, context):
-        await _reply(context, message, html.escape(REFUSED))
+        await _reply(context, message, html.escape(refused))
     raise ApplicationHandlerStop
 
 
@@ -163,21 +173,23 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start and /help."""
     if message := update.effective_message:
         group = not addressing.is_private(message)
-        text = help_html(_state(context).engine.articles, context.bot.username, group)
-        await _reply(context, message, text)
+        articles = _state(context).engine.articles
+        help_text = help_html(articles, context.bot.username, group, _language(update))
+        await _reply(context, message, help_text)
 
 
 async def show_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/sources: the article list with links."""
     if message := update.effective_message:
-        await send_html(context.bot, message.chat_id, sources_html(_state(context).engine.articles))
+        articles = _state(context).engine.articles
+        await send_html(context.bot, message.chat_id, sources_html(articles, _language(update)))
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/new: forget the conversation so far."""
     if (message := update.effective_message) and update.effective_user:
         await _state(context).history.clear((message.chat_id, update.effective_user.id))
-        await _reply(context, message, "OK, new conversation: earlier questions are forgotten.")
+        await _reply(context, message, html.escape(text("new_conversation", _language(update))))
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -187,7 +199,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     question = addressing.question_text(message.text, context.bot.username)
     if not question:
-        await _reply(context, message, ASK_USAGE)
+        await _reply(context, message, text("ask_usage", _language(update)))
         return
     await _answer(update, context, message, question)
 
@@ -199,7 +211,7 @@ async def reload_index(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     state = _state(context)
     if user.id not in state.settings.admin_ids:
-        await _reply(context, message, html.escape(NOT_ADMIN))
+        await _reply(context, message, html.escape(text("not_admin", _language(update))))
         return
     try:
         changed = await asyncio.to_thread(state.engine.reload)
@@ -225,8 +237,8 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     message = update.effective_message
     if message is None or message.text is None or not _for_us(message, context):
         return  # in a group, another bot's command
-    command = message.text.split()[0].split("@")[0]
-    await _reply(context, message, f"I don't know {html.escape(command)}. Try /help.")
+    command = html.escape(message.text.split()[0].split("@")[0])
+    await _reply(context, message, text("unknown_command", _language(update), command=command))
 
 
 # ---------------------------------------------------------------- messages
@@ -239,8 +251,8 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not addressing.addressed(message, context.bot.username, context.bot.id):
         return
-    text = addressing.question_text(message.text, context.bot.username)
-    await _answer(update, context, message, text)
+    asked = addressing.question_text(message.text, context.bot.username)
+    await _answer(update, context, message, asked)
 
 
 async def inline_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -248,12 +260,12 @@ async def inline_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.inline_query
     if query is None:
         return
-    text = query.query.strip()
-    if not text:
+    asked = query.query.strip()
+    if not asked:
         await query.answer([], cache_time=0, is_personal=True)
         return
     state = _state(context)
-    answer = await state.answers.answer(text)
+    answer = await state.answers.answer(asked)
     results = [
         InlineQueryResultArticle(
             id=item.id,
@@ -262,7 +274,9 @@ async def inline_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             input_message_content=InputTextMessageContent(
                 item.html,
                 parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                link_preview_options=LinkPreviewOptions(
+                    is_disabled=not state.settings.link_previews
+                ),
             ),
         )
         for item in inline_items(answer, state.engine.articles)
@@ -275,17 +289,32 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice, locations...: a polite note in private chats, silence in groups."""
     message = update.effective_message
     if message and addressing.is_private(message):
-        await _reply(context, message, html.escape(NOT_TEXT))
+        await _reply(context, message, html.escape(text("not_text", _language(update))))
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited question: answered again, by editing the bot's earlier reply to it. Edited
+    commands other than /ask, and group messages not meant for the bot, are left alone."""
     message = update.edited_message
-    if message and message.text and addressing.is_private(message):
-        await _reply(context, message, html.escape(EDITED))
+    if message is None or message.text is None:
+        return
+    if message.text.startswith("/"):
+        if addressing.command_name(message.text) != "ask" or not _for_us(message, context):
+            return
+    elif not addressing.addressed(message, context.bot.username, context.bot.id):
+        return
+    asked = addressing.question_text(message.text, context.bot.username)
+    if asked:
+        await _answer(update, context, message, asked, edit=True)
 
 
 async def _answer(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message, text: str
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    asked_text: str,
+    *,
+    edit: bool = False,
 ) -> None:
     state, user = _state(context), update.effective_user
     user_id = user.id if user else 0
@@ -297,7 +326,7 @@ async def _answer(
     answer = await while_typing(
         context.bot,
         message.chat_id,
-        state.answers.answer(text, await state.history.get(conversation)),
+        state.answers.answer(asked_text, await state.history.get(conversation)),
         state.settings.typing_after_seconds,
     )
     if answer.status is Status.ANSWERED:
@@ -307,16 +336,31 @@ async def _answer(
         await asyncio.to_thread(
             state.feedback.record_unanswered, answer.question, str(answer.reason), message.chat.type
         )
+    asked = (message.chat_id, message.message_id)
     if answer.status is Status.ANSWERED:
-        await state.recent.put((message.chat_id, message.message_id), _more_sources(answer))
-    markup = _keyboard(answer.more, 0) if answer.status is Status.ANSWERED else None
-    await send_html(
-        context.bot,
-        message.chat_id,
-        to_html(answer, state.engine.articles),
-        reply_to=message.message_id,
-        markup=markup,
+        await state.recent.put(asked, _more_sources(answer))
+    markup = (
+        _keyboard(bool(answer.more), 0, answer.language)
+        if answer.status is Status.ANSWERED
+        else None
     )
+    texts = to_html(answer, state.engine.articles)
+    earlier = await state.replies.get(asked) if edit else ()
+    if earlier:
+        ids = await edit_replies(
+            context.bot,
+            message.chat_id,
+            earlier,
+            texts,
+            reply_to=message.message_id,
+            markup=markup,
+        )
+    else:
+        sent = await send_html(
+            context.bot, message.chat_id, texts, reply_to=message.message_id, markup=markup
+        )
+        ids = [m.message_id for m in sent]
+    await state.replies.put(asked, tuple(ids))
     metrics.LATENCY.observe(time.monotonic() - started)
     if answer.status is Status.ANSWERED:
         metrics.ANSWERED.inc()
@@ -331,24 +375,60 @@ async def _within_limit(
         return True
     decision = await state.limiter.check(user_id)
     if not decision.allowed and decision.notify:
-        await _reply(
-            context,
-            message,
-            "You are asking faster than I can keep up with. Please wait "
-            f"{max(1, round(decision.retry_after))} seconds and ask again.",
-        )
+        seconds = max(1, round(decision.retry_after))
+        user = message.from_user
+        language = language_for(user.language_code if user else None)
+        notice = text("rate_limited", language, seconds=seconds)
+        await _reply(context, message, html.escape(notice))
     return decision.allowed
 
 
-def _keyboard(more: tuple[object, ...], shown: int) -> InlineKeyboardMarkup:
+def _keyboard(more: bool, shown: int, language: str) -> InlineKeyboardMarkup:
+    """Under a reply: 'More sources' (page `shown` on) when there are more, then 👍 and 👎."""
     row = []
-    if len(more) > shown:
-        row.append(InlineKeyboardButton("More sources", callback_data=f"more:{shown}"))
-    row += [
-        InlineKeyboardButton("👍", callback_data="fb:up"),
-        InlineKeyboardButton("👎", callback_data="fb:down"),
-    ]
+    if more:
+        label = text("more_sources", language)
+        row.append(InlineKeyboardButton(label, callback_data=f"more:{shown}"))
+    row += [InlineKeyboardButton(label, callback_data=data) for data, (_, label) in VOTES.items()]
     return InlineKeyboardMarkup([row])
+
+
+def _without_more(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup:
+    """The keyboard after 'More sources' did its job: the vote buttons, as they are."""
+    buttons = [
+        b
+        for row in (markup.inline_keyboard if markup else ())
+        for b in row
+        if b.callback_data in VOTES
+    ]
+    return InlineKeyboardMarkup([buttons])
+
+
+def _with_vote(
+    markup: InlineKeyboardMarkup, vote: int, previous: int | None, private: bool
+) -> InlineKeyboardMarkup:
+    """The keyboard showing a vote: "👍 ✓" in a private chat; in a group, where everyone sees
+    the one keyboard, how many chose each side ("👍 2")."""
+    rows = []
+    for row in markup.inline_keyboard:
+        buttons = []
+        for button in row:
+            if button.callback_data in VOTES:
+                side, label = VOTES[str(button.callback_data)]
+                if private:
+                    label += CHOSEN if side == vote else ""
+                else:
+                    count = _count(button.text) + (side == vote) - (side == previous)
+                    label += f" {count}" if count > 0 else ""
+                button = InlineKeyboardButton(label, callback_data=button.callback_data)
+            buttons.append(button)
+        rows.append(buttons)
+    return InlineKeyboardMarkup(rows)
+
+
+def _count(label: str) -> int:
+    last = label.split()[-1] if label.split() else ""
+    return int(last) if last.isdigit() else 0
 
 
 # ---------------------------------------------------------------- buttons
@@ -360,22 +440,25 @@ async def more_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if query is None or query.data is None:
         return
     message = query.message
+    language = _language(update)
     if not isinstance(message, Message):  # too old: Telegram no longer shows its content
-        await _ack(query, GONE)
+        await _ack(query, text("gone", language))
         return
     state = _state(context)
     shown = int(query.data.split(":")[1])
-    pressed = f"{message.chat_id}:{message.message_id}:{shown}"
+    # An edited reply (its question was edited) offers its button afresh.
+    version = int(message.edit_date.timestamp()) if message.edit_date else 0
+    pressed = f"{message.chat_id}:{message.message_id}:{shown}:{version}"
     if not await state.pressed.claim(pressed):  # a double tap: those are on their way already
-        await _ack(query, "Those sources are already shown above.")
+        await _ack(query, text("already_shown", language))
         return
     more = await _more_for(state, context, message)
     if more is None:
-        await _ack(query, GONE)
+        await _ack(query, text("gone", language))
         return
     blocks = more.blocks[shown : shown + MORE_PAGE]
     if not blocks:
-        await _ack(query, "There are no more sources for this question.")
+        await _ack(query, text("no_more", more.language))
         return
     await _ack(query)
     asked = message.reply_to_message
@@ -383,15 +466,18 @@ async def more_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     last = first + len(blocks) - 1
     span = f"{first}" if last == first else f"{first}–{last}"
     total = more.shown + len(more.blocks)
+    header = text("more_header", more.language, span=span, total=total)
+    left = len(more.blocks) > shown + len(blocks)
     await send_html(
         context.bot,
         message.chat_id,
-        split_messages([f"<b>More sources</b> ({span} of {total})", *blocks]),
+        split_messages([header, *blocks]),
         reply_to=asked.message_id if asked else None,
-        markup=_keyboard(more.blocks, shown + len(blocks)),
+        markup=_keyboard(left, shown + len(blocks), more.language),
     )
-    try:  # the pressed button has done its job; keep the feedback buttons
-        await with_retries(lambda: query.edit_message_reply_markup(_keyboard((), 0)))
+    keyboard = _without_more(message.reply_markup)
+    try:  # the pressed button has done its job; keep the feedback buttons as they are
+        await with_retries(lambda: query.edit_message_reply_markup(keyboard))
     except BadRequest as exc:  # e.g. pressed twice quickly: "message is not modified"
         logger.debug("could not update the pressed keyboard: %s", exc)
 
@@ -410,8 +496,8 @@ async def _more_for(
     if not asked.text:
         return None
     # Forgotten (restart, or long ago): ask again, without the conversation's earlier turns.
-    text = addressing.question_text(asked.text, context.bot.username)
-    answer = _as_shown(await state.answers.answer(text), addressing.is_private(message))
+    again = addressing.question_text(asked.text, context.bot.username)
+    answer = _as_shown(await state.answers.answer(again), addressing.is_private(message))
     if answer.status is not Status.ANSWERED:
         return None
     more = _more_sources(answer)
@@ -440,25 +526,41 @@ async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     message = query.message
     if not isinstance(message, Message):
-        await _ack(query, GONE)
+        await _ack(query, text("gone", _language(update)))
         return
+    state = _state(context)
     asked = message.reply_to_message
     question = (
         addressing.question_text(asked.text, context.bot.username) if asked and asked.text else None
     )
-    vote = 1 if query.data == "fb:up" else -1
+    remembered = await state.recent.get((message.chat_id, asked.message_id)) if asked else None
+    language = remembered.language if remembered else _language(update)
+    vote, label = VOTES[query.data]
     key = vote_key(message.chat_id, message.message_id, query.from_user.id)
-    store = _state(context).feedback
-    await asyncio.to_thread(
-        store.record_vote, key, vote, question, message.text or "", message.chat.type
+    previous = await asyncio.to_thread(
+        state.feedback.record_vote, key, vote, question, message.text or "", message.chat.type
     )
-    await _ack(query, "Thanks for the feedback!" if vote > 0 else "Thanks, noted: not helpful.")
+    private = addressing.is_private(message)
+    current = message.reply_markup or InlineKeyboardMarkup([])
+    if previous == vote:
+        # Nothing to store; a private keyboard that lost the mark (its reply was edited since)
+        # shows it again.
+        shows = any(b.text == label + CHOSEN for row in current.inline_keyboard for b in row)
+        if not private or shows:
+            await _ack(query, text("vote_same", language, vote=label))
+            return
+    await _ack(query, text("thanks_up" if vote > 0 else "thanks_down", language))
+    keyboard = _with_vote(current, vote, previous, private)
+    try:
+        await with_retries(lambda: query.edit_message_reply_markup(keyboard))
+    except BadRequest as exc:  # the same keyboard already (two quick presses)
+        logger.debug("could not show the vote on the keyboard: %s", exc)
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Buttons this version of the bot does not know (old messages, forged data)."""
     if update.callback_query:
-        await _ack(update.callback_query, "This button no longer works. Please ask again.")
+        await _ack(update.callback_query, text("stale_button", _language(update)))
 
 
 async def _ack(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
@@ -486,10 +588,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("error while handling an update%s: %r", where, error, exc_info=error)
     if not isinstance(update, Update) or isinstance(error, Forbidden):
         return  # a user who blocked the bot cannot be told anything
+    apology = text("apology", _language(update))
     try:
         if update.callback_query:
-            await _ack(update.callback_query, APOLOGY)
+            await _ack(update.callback_query, apology)
         elif (message := update.effective_message) and _for_us(message, context):
-            await context.bot.send_message(message.chat_id, html.escape(APOLOGY))
+            await context.bot.send_message(message.chat_id, html.escape(apology))
     except TelegramError as exc:
         logger.warning("could not send the apology: %s", exc)

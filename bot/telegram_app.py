@@ -37,7 +37,9 @@ from telegram.ext import (
 
 from bot import handlers as h
 from bot import metrics
+from bot.commands import Scope, menu
 from bot.engine import Engine
+from bot.i18n import LANGUAGES
 from bot.redaction import redact_in_logs
 from bot.settings import Settings
 from bot.shared import SharedFlood, SharedState, build_shared_state
@@ -54,23 +56,20 @@ ALLOWED_UPDATES = [
 ]
 RATE_LIMIT_RETRIES = 3  # 429s retried (after retry_after) before giving up on a request
 
-COMMANDS = [
-    BotCommand("ask", "Ask a question about the news articles"),
-    BotCommand("sources", "The articles I know, with links"),
-    BotCommand("new", "Start a new conversation"),
-    BotCommand("help", "What I know and how to ask"),
-    BotCommand("start", "Introduction"),
-]
-GROUP_COMMANDS = [c for c in COMMANDS if c.command in ("ask", "sources", "help")]
-ADMIN_COMMANDS = [*COMMANDS, BotCommand("reload", "Load a newly built index now")]
-
 _NEW_MESSAGE = filters.UpdateType.MESSAGE
+
+
+def bot_commands(scope: Scope, language: str = "en") -> list[BotCommand]:
+    """A menu from the one COMMANDS table (bot.commands), which /help lists too."""
+    return [BotCommand(name, description) for name, description in menu(scope, language)]
 
 
 def handler_list() -> list[tuple[BaseHandler[Any, Any, Any], int]]:
     """Every handler and its group, in the order PTB tries them (first match per group)."""
     return [
         (TypeHandler(Update, h.guard), -1),  # access control, before anything else
+        # Before the commands, which would take an edited "/ask ..." as a new one.
+        (MessageHandler(filters.UpdateType.EDITED_MESSAGE, h.edited), 0),
         (CommandHandler(["start", "help"], h.show_help), 0),
         (CommandHandler("sources", h.show_sources), 0),
         (CommandHandler("ask", h.ask_command), 0),
@@ -80,7 +79,6 @@ def handler_list() -> list[tuple[BaseHandler[Any, Any, Any], int]]:
         (CallbackQueryHandler(h.record_feedback, pattern=r"^fb:(up|down)$"), 0),
         (CallbackQueryHandler(h.stale_button), 0),
         (InlineQueryHandler(h.inline_answer), 0),
-        (MessageHandler(filters.UpdateType.EDITED_MESSAGE, h.edited), 0),
         (MessageHandler(_NEW_MESSAGE & filters.TEXT & ~filters.COMMAND, h.question), 0),
         (MessageHandler(_NEW_MESSAGE & filters.COMMAND, h.unknown_command), 0),
         (MessageHandler(_NEW_MESSAGE & ~filters.StatusUpdate.ALL, h.not_text), 0),
@@ -144,7 +142,8 @@ def build_application(
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                # Citation links would each bring a preview card; off unless asked for.
+                link_preview_options=LinkPreviewOptions(is_disabled=not settings.link_previews),
             )
         )
         .rate_limiter(limiter)
@@ -224,11 +223,24 @@ def _start_watches(app: App, feeds: bool) -> None:
 
 
 async def _set_commands(app: App, admins: Iterable[int]) -> None:
-    await app.bot.set_my_commands(COMMANDS, scope=BotCommandScopeDefault())
-    await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    """The private and group menus in every language the bot speaks (English for the rest),
+    side by side so that start-up waits for one round trip, not ten."""
+
+    async def put(scope: Scope, target: Any, language: str) -> None:
+        code = None if language == "en" else language  # English: every other user's menu
+        await app.bot.set_my_commands(
+            bot_commands(scope, language), scope=target, language_code=code
+        )
+
+    await asyncio.gather(
+        *(put(Scope.PRIVATE, BotCommandScopeDefault(), lang) for lang in LANGUAGES),
+        *(put(Scope.GROUP, BotCommandScopeAllGroupChats(), lang) for lang in LANGUAGES),
+    )
     for admin in sorted(admins):
         try:  # fails for an admin who has never opened a chat with the bot; not fatal
-            await app.bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(admin))
+            await asyncio.gather(
+                *(put(Scope.ADMIN, BotCommandScopeChat(admin), lang) for lang in LANGUAGES)
+            )
         except TelegramError as exc:
             logger.warning("could not show /reload to admin %s: %s", admin, exc)
 
