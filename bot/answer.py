@@ -16,11 +16,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from bot.answerline import AnswerLine, answer_line
 from bot.contested import Contest, find_contests, with_other_side
 from bot.smalltalk import is_small_talk
 from index.answerability import Answerability
+from index.answertype import expected_type, offers
 from index.languages import ENGLISH, detect_language, is_latin
-from index.lexical import key_terms, key_words
+from index.lexical import analyse, key_terms, key_words
 from index.search import Hit, Retrieval, Retriever
 from index.signals import Query
 
@@ -60,6 +62,8 @@ class Answer:
     contests: tuple[Contest, ...] = ()  # disputes among the shown hits
     language: str = "en"  # the question's language: the reply's framing speaks it
     confidence: float = 0.0  # that the articles answer it (0 for invalid questions)
+    # The reply's opening line: the words of hits[0] that answer, verbatim (None unanswered).
+    line: AnswerLine | None = field(default=None, compare=False)
 
     @property
     def contested(self) -> bool:
@@ -135,6 +139,8 @@ class Answerer:
                 confidence=confidence,
             )
         shown = _select(ranking, self.top_k)
+        line = answer_line(question, shown[0], language)
+        shown = (shown[0], *(h for h in shown[1:] if _adds(h, line, question, language)))
         chosen = with_other_side(shown, ranking, retrieval.question, self.top_k)
         contests = tuple(find_contests(chosen, retrieval.question))
         return Answer(
@@ -145,6 +151,7 @@ class Answerer:
             contests=contests,
             language=language,
             confidence=confidence,
+            line=line,
         )
 
 
@@ -209,6 +216,22 @@ def _precheck(question: str) -> Answer | None:
 
 def _with_language(answer: Answer, language: str) -> Answer:
     return replace(answer, language=language)
+
+
+def _adds(hit: Hit, line: AnswerLine, question: str, language: str) -> bool:
+    """Whether a further passage says something the best one does not: the kind of answer
+    asked for when the opening line lacks it, or a question term the best passage lacks."""
+    kind = expected_type(question)
+    if (
+        kind is not None
+        and not offers(line.text, kind, line.speaker is not None)
+        and offers(hit.highlight.text, kind, hit.highlight.speaker is not None)
+    ):
+        return True
+    best = line.hit.passage
+    asked = set(key_terms(question, language))
+    covered = set(analyse(best.text, best.language))
+    return bool((asked - covered) & set(analyse(hit.highlight.text, hit.passage.language)))
 
 
 def _select(hits: Sequence[Hit], k: int) -> tuple[Hit, ...]:

@@ -11,13 +11,17 @@ team could win it agree.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answerline import drop_frame, split_clauses
 from bot.claims import Statement, disputed, read
 from index.passages import Passage, Sentence
 from index.search import Hit
+
+UNNAMED = "unnamed"  # index/speakers.py's kind of "a senior official", "officials"
+PHRASE_WORDS = 15  # the longest verbatim phrase of a side in the dispute line
+MIN_ASKED = 2  # question terms a dispute's subject must share (fewer if the question has fewer)
 
 
 @dataclass(frozen=True)
@@ -28,14 +32,22 @@ class Contest:
     claimant: str = ""
     denier: str = ""
     what: str = ""  # a short verbatim phrase of the claim: "Whether <what>: A says so, B denies it"
+    denied: str = ""  # a short verbatim phrase of the denial
 
 
-def statements(passage: Passage) -> list[tuple[Statement, list[Sentence]]]:
-    """Each attributed source's words in a passage (narration is nobody's)."""
+def statements(
+    passage: Passage, named_only: bool = False
+) -> list[tuple[Statement, list[Sentence]]]:
+    """Each attributed source's words in a passage (narration is nobody's); with
+    `named_only`, only sources named in the text ("a senior official" is not)."""
     by_speaker: dict[str, list[Sentence]] = {}
     for sentence in passage.sentences:
-        if sentence.speaker is not None and sentence.speaker.name:
-            by_speaker.setdefault(sentence.speaker.name, []).append(sentence)
+        speaker = sentence.speaker
+        if speaker is None or not speaker.name:
+            continue
+        if named_only and (speaker.kind == UNNAMED or not speaker.name[:1].isupper()):
+            continue
+        by_speaker.setdefault(speaker.name, []).append(sentence)
     language = getattr(passage, "language", None)
     return [
         (read(name, " ".join(s.text for s in sentences), language), sentences)
@@ -43,36 +55,54 @@ def statements(passage: Passage) -> list[tuple[Statement, list[Sentence]]]:
     ]
 
 
-def contest_between(claim: Hit, denial: Hit) -> Contest | None:
+def contest_between(claim: Hit, denial: Hit, named_only: bool = False) -> Contest | None:
     """The dispute, if one source in `denial` contradicts a source in `claim`."""
-    for said, claim_sentences in statements(claim.passage):
-        for answer, _ in statements(denial.passage):
+    for said, claim_sentences in statements(claim.passage, named_only):
+        for answer, denial_sentences in statements(denial.passage, named_only):
             if said.speaker == answer.speaker:
                 continue
             shared = disputed(said, answer, _follows(claim.passage, denial.passage))
             if shared:
                 what = _phrase(claim_sentences, said, shared)
+                denied = _phrase(denial_sentences, answer, shared, denial=True)
                 return Contest(
-                    claim, denial, tuple(sorted(shared)), said.speaker, answer.speaker, what
+                    claim,
+                    denial,
+                    tuple(sorted(shared)),
+                    said.speaker,
+                    answer.speaker,
+                    what,
+                    denied,
                 )
     return None
 
 
 def find_contests(hits: Sequence[Hit], question: str) -> list[Contest]:
-    """Pairs of hits where one source contradicts what another claims, when that claim is
-    what the question asks about (or the best answer is one side of it)."""
-    asked = read("", question).stems
+    """Pairs of hits where one NAMED source contradicts what another named source claims,
+    when that is what the question asks: the best passage is one side, and the disputed
+    subject (without the two sources' own names) shares the question's terms."""
+    if not hits:
+        return []
+    # In the words' language as the passages are read, so that stems meet.
+    asked = read("", question, getattr(hits[0].passage, "language", None)).stems
     contests = []
     for claim in hits:
         for denial in hits:
-            if claim is denial or claim.row == denial.row:
+            if claim is denial or claim.row == denial.row or hits[0] not in (claim, denial):
                 continue
-            contest = contest_between(claim, denial)
-            if contest is None:
-                continue
-            if set(contest.subject) & asked or hits[0] in (claim, denial):
+            contest = contest_between(claim, denial, named_only=True)
+            if contest is not None and _on_question(contest, asked):
                 contests.append(contest)
     return contests
+
+
+def _on_question(contest: Contest, asked: frozenset[str]) -> bool:
+    """Whether the disputed subject is what was asked: it shares MIN_ASKED of the
+    question's terms (all of them if fewer), not counting the sources' names."""
+    names = read("", f"x {contest.claimant} {contest.denier}").stems
+    terms = asked - names
+    shared = (set(contest.subject) - names) & terms
+    return bool(terms) and len(shared) >= min(MIN_ASKED, len(terms))
 
 
 def denies(hit: Hit) -> bool:
@@ -111,13 +141,22 @@ def with_other_side(
     return tuple(chosen)
 
 
-def _phrase(sentences: list[Sentence], said: Statement, shared: frozenset[str]) -> str:
-    """The claim's clause that holds most of what is disputed, at most ~15 words, verbatim."""
+def _phrase(
+    sentences: list[Sentence], said: Statement, shared: frozenset[str], denial: bool = False
+) -> str:
+    """The clause that holds most of what is disputed (for a denial, its denying words
+    count too), at most ~15 words, verbatim."""
     best, best_count = "", -1
     for sentence in sentences:
-        for clause in re.split(r"(?<=[,;:])\s+|\s+[—–]\s+", sentence.text):
-            words = read(said.speaker, clause).stems & shared
-            if len(words) > best_count:
-                best, best_count = clause, len(words)
-    words = best.strip(' ,;:“”"«»').split()
-    return " ".join(words[:15]) + ("…" if len(words) > 15 else "")
+        for start, end in split_clauses(sentence.text):
+            clause = drop_frame(sentence.text[start:end])
+            read_clause = read(said.speaker, clause)
+            count = len(read_clause.stems & shared)
+            if denial and (read_clause.denies or read_clause.negated):
+                count += 2
+            if count > best_count:
+                best, best_count = clause, count
+    words = best.strip(' ,;:“”"«»„').split()
+    if len(words) <= PHRASE_WORDS:
+        return " ".join(words)
+    return " ".join(words[:PHRASE_WORDS]).rstrip(' ,;:“”"«»„') + "…"

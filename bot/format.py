@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.answer import Answer, Reason, Status
+from bot.answerline import AnswerLine, answer_line
 from bot.i18n import phrase
 from index.search import Hit
 
 TELEGRAM_LIMIT = 4096
 MAX_LISTED_ARTICLES = 5
+LINE_LIMIT = 400  # characters of the answer line (a whole long sentence at most)
 
 ArticleInfo = Mapping[str, Any]  # an entry of the manifest's "articles"
 
@@ -45,69 +47,158 @@ def source_line(hit: Hit, language: str = "en") -> str:
 
 
 def dispute_line(answer: Answer) -> str | None:
-    """ "Disputed: claimed by X, denied by Y." when the shown passages contest each other."""
+    """ "⚖️ Disputed: A says “...”; B: “...”" in the sources' own words, when two named
+    sources in the reply contradict each other on what was asked."""
     if not answer.contests:
         return None
+    contest = answer.contests[0]
+    claimant = contest.claimant or _name(contest.claim)
+    denier = contest.denier or _name(contest.denial)
+    if contest.what and contest.denied:
+        return phrase("disputed_what", answer.language).format(
+            claimant=claimant, claim=contest.what, denier=denier, denial=contest.denied
+        )
+    return phrase("disputed", answer.language).format(claimed=claimant, denied=denier)
 
-    def names(side: str) -> str:
-        # The source the detector matched, else the passage's main speaker.
-        found = []
-        for contest in answer.contests:
-            hit, name = (
-                (contest.claim, contest.claimant)
-                if side == "claim"
-                else (
-                    contest.denial,
-                    contest.denier,
-                )
-            )
-            found.append(name or (hit.passage.speaker.name if hit.passage.speaker else ""))
-        unique = [n for n in dict.fromkeys(found) if n]
-        return f" {phrase('and', answer.language)} ".join(unique)
 
-    claimed, denied = names("claim"), names("denial")
-    return phrase("disputed", answer.language).format(claimed=claimed, denied=denied)
+def _name(hit: Hit) -> str:
+    return hit.passage.speaker.name if hit.passage.speaker else ""
+
+
+def opening_line(answer: Answer) -> AnswerLine | None:
+    """The answer's opening line (made from its best passage if the answer has none yet)."""
+    if answer.status is not Status.ANSWERED or not answer.hits:
+        return None
+    return answer.line or answer_line(answer.question, answer.hits[0], answer.language)
+
+
+def answer_text(answer: Answer) -> str | None:
+    """The opening line as plain text: “the words” — who says them, paragraph N."""
+    line = opening_line(answer)
+    if line is None:
+        return None
+    who = line.speaker or phrase("the_article", answer.language)
+    return f"“{line.text}” — {who}, {phrase('paragraph', answer.language)} {line.paragraph}"
+
+
+def _articles(hits: Sequence[Hit]) -> list[Hit]:
+    """One hit per article the reply cites, in order of first citation."""
+    seen: dict[str, Hit] = {}
+    for hit in hits:
+        seen.setdefault(hit.passage.article_id, hit)
+    return list(seen.values())
+
+
+def article_line(hit: Hit, language: str = "en") -> str:
+    """Title, outlet and date of a cited article (plain text; the url beside the title)."""
+    passage = hit.passage
+    title = passage.title + (f" <{passage.url}>" if passage.url else "")
+    details = [d for d in (passage.source, _date(passage.date)) if d]
+    return " — ".join([title, " · ".join(details)]) if details else title
+
+
+def _where(hit: Hit, marks: Mapping[str, int], language: str) -> str:
+    """ "paragraph 9", and which article ("[2]") when the reply cites several."""
+    where = f"{phrase('paragraph', language)} {hit.passage.paragraph}"
+    mark = marks.get(hit.passage.article_id)
+    return f"{where} [{mark}]" if mark else where
+
+
+def _marks(hits: Sequence[Hit]) -> dict[str, int]:
+    cited = _articles(hits)
+    if len(cited) < 2:
+        return {}
+    return {h.passage.article_id: n for n, h in enumerate(cited, start=1)}
 
 
 def to_plain(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> str:
-    """The reply as plain text (terminal chat and the JSON `text` field)."""
+    """The reply as plain text (terminal chat and the JSON `text` field): the answer line,
+    the passages with who says them and their paragraph, then the article(s) once."""
     if answer.status is not Status.ANSWERED:
         return _not_answered(answer, articles, lambda s: s, "- ")
     language = answer.language
+    marks = _marks(answer.hits)
     blocks = [
-        f"{speaker_line(h, language)}:\n  {h.passage.text}\n"
-        f"{phrase('source', language)}: {h.passage.title}"
-        + (f" <{h.passage.url}>" if h.passage.url else "")
-        + f" — {source_line(h, language)}"
+        f"{speaker_line(h, language)}:\n  {h.passage.text}\n  ({_where(h, marks, language)})"
         for h in answer.hits
     ]
-    header = dispute_line(answer)
-    return "\n\n".join([header, *blocks] if header else blocks)
+    cited = _articles(answer.hits)
+    if len(cited) == 1:
+        footer = f"{phrase('source', language)}: {article_line(cited[0], language)}"
+    else:
+        footer = f"{phrase('sources', language)}:\n" + "\n".join(
+            f"[{n}] {article_line(h, language)}" for n, h in enumerate(cited, start=1)
+        )
+    head = [x for x in (dispute_line(answer), answer_text(answer)) if x]
+    return "\n\n".join([*head, *blocks, footer])
 
 
 def to_html(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> list[str]:
-    """The reply as Telegram HTML messages, each under the 4096-character limit."""
+    """The reply as Telegram HTML messages, each under the 4096-character limit: the answer
+    line, each passage (answering sentence in bold, who and paragraph), the article once."""
     if answer.status is not Status.ANSWERED:
         return [_not_answered(answer, articles, html.escape, "• ")]
+    language = answer.language
+    marks = _marks(answer.hits)
+    head = []
     header = dispute_line(answer)
-    blocks = [hit_html(h, language=answer.language) for h in answer.hits]
-    return split_messages([f"<b>{html.escape(header)}</b>", *blocks] if header else blocks)
+    if header:
+        head.append(f"<b>{html.escape(header)}</b>")
+    line = opening_line(answer)
+    if line is not None:
+        head.append(line_html(answer, line))
+    blocks = [
+        hit_html(h, language=language, where=_where(h, marks, language), title=False)
+        for h in answer.hits
+    ]
+    cited = _articles(answer.hits)
+    footer = "\n".join(
+        "📰 " + (f"[{marks[h.passage.article_id]}] " if marks else "") + article_html(h)
+        for h in cited
+    )
+    return split_messages([*head, *blocks, footer])
 
 
-def hit_html(hit: Hit, limit: int = TELEGRAM_LIMIT, language: str = "en") -> str:
-    """One passage: the quote with its answering sentence in bold, then who and where."""
+def line_html(answer: Answer, line: AnswerLine) -> str:
+    """The answer line in HTML: the words in bold, who says them and the paragraph."""
+    who = line.speaker or phrase("the_article", answer.language)
+    where = f"{phrase('paragraph', answer.language)} {line.paragraph}"
+    return f"<b>{html.escape(_shorten(line.text, LINE_LIMIT))}</b>\n— <i>{html.escape(who)}</i>, {where}"
+
+
+def article_html(hit: Hit) -> str:
+    """The cited article: its title (a link when it has a url), outlet and date."""
+    passage = hit.passage
+    title = html.escape(passage.title)
+    if passage.url:
+        title = f'<a href="{html.escape(passage.url, quote=True)}">{title}</a>'
+    details = [d for d in (passage.source, _date(passage.date)) if d]
+    return " · ".join([title, *(html.escape(d) for d in details)])
+
+
+def hit_html(
+    hit: Hit,
+    limit: int = TELEGRAM_LIMIT,
+    language: str = "en",
+    where: str | None = None,
+    title: bool = True,
+) -> str:
+    """One passage: the quote with its answering sentence in bold, then who and where.
+
+    With `title` (a passage shown on its own, as in "More sources") the article's title,
+    outlet and date follow; in a reply they come once at the end instead, and `where` is
+    the paragraph (and article mark) alone.
+    """
     passage, highlight = hit.passage, hit.highlight
     text = passage.text
     # Sentences are normalised substrings of the passage text, so find() locates them.
     at = text.find(highlight.text) if len(passage.sentences) > 1 else -1
     end = at + len(highlight.text)
-    title = html.escape(passage.title)
-    if passage.url:
-        title = f'<a href="{html.escape(passage.url, quote=True)}">{title}</a>'
-    footer = (
-        f"🗣 <i>{html.escape(speaker_line(hit, language))}</i>\n"
-        f"📰 {title} · {html.escape(source_line(hit, language))}"
-    )
+    who = f"🗣 <i>{html.escape(speaker_line(hit, language))}</i>"
+    if title:
+        footer = f"{who}\n📰 {article_html(hit)} · {html.escape(_where(hit, {}, language))}"
+    else:
+        footer = f"{who} · {html.escape(where or _where(hit, {}, language))}"
     while True:
         if at >= 0:
             quote = "".join(
@@ -270,6 +361,7 @@ def to_json(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> dict[str, A
         "reason": str(answer.reason) if answer.reason else None,
         "confidence": round(answer.confidence, 4),
         "text": to_plain(answer, articles),
+        "answer": answer_text(answer),  # the opening line, plain text (null: not answered)
         "passages": [{**hit_json(h), "shown": h.row in shown} for h in offered],
         "contested": [
             {
@@ -281,6 +373,7 @@ def to_json(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> dict[str, A
                 or (c.denial.passage.speaker.name if c.denial.passage.speaker else None),
                 "subject": list(c.subject),
                 "what": c.what or None,  # a verbatim phrase of the disputed claim
+                "denial_text": c.denied or None,  # a verbatim phrase of its denial
             }
             for c in answer.contests
         ],

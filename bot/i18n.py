@@ -18,6 +18,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "try asking in English.",
         "know_about": "What I know about:",
         "and": "and",
+        "the_article": "the article itself",
+        "sources": "Sources",
+        "disputed_what": "⚖️ Disputed: {claimant} says “{claim}”; {denier}: “{denial}”",
     },
     "ru": {
         "said": "говорит",
@@ -34,6 +37,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "language": "Я не нашёл этого в статьях.",
         "know_about": "О чём я знаю:",
         "and": "и",
+        "the_article": "сама статья",
+        "sources": "Источники",
+        "disputed_what": "⚖️ Спорно: {claimant} говорит «{claim}»; {denier}: «{denial}»",
     },
     "uk": {
         "said": "каже",
@@ -49,6 +55,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "language": "Я не знайшов цього в статтях.",
         "know_about": "Про що я знаю:",
         "and": "і",
+        "the_article": "сама стаття",
+        "sources": "Джерела",
+        "disputed_what": "⚖️ Спірно: {claimant} каже «{claim}»; {denier}: «{denial}»",
     },
     "de": {
         "said": "sagte",
@@ -66,6 +75,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "language": "Das habe ich in den Artikeln nicht gefunden.",
         "know_about": "Worüber ich Bescheid weiß:",
         "and": "und",
+        "the_article": "der Artikel selbst",
+        "sources": "Quellen",
+        "disputed_what": "⚖️ Umstritten: {claimant} sagt „{claim}“; {denier}: „{denial}“",
     },
     "es": {
         "said": "dijo",
@@ -83,6 +95,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "language": "No encontré eso en los artículos.",
         "know_about": "De qué sé:",
         "and": "y",
+        "the_article": "el propio artículo",
+        "sources": "Fuentes",
+        "disputed_what": "⚖️ En disputa: {claimant} dice «{claim}»; {denier}: «{denial}»",
     },
 }
 

@@ -97,14 +97,14 @@ def test_russian_and_german_denials_are_read() -> None:
     denial = hit(
         2, ("Волков назвал это неправдой: замена балок на втором пролёте началась в июне.", mayor)
     )
-    assert find_contests([claim, denial], "замена балок")
+    assert find_contests([claim, denial], "Начали ли замену балок на втором пролёте?")
     sprecher = Speaker("Jürgen Hof", "Sprecher", "person")
     vogel = Speaker("Katrin Vogt", "Oberbürgermeisterin", "person")
     claim = hit(1, ("Hof sagte, die Brücke koste 30 Millionen Euro mehr als geplant.", sprecher))
     denial = hit(
         2, ("Vogt wies das zurück. Die Brücke sei in den Millionen Euro enthalten.", vogel)
     )
-    assert find_contests([claim, denial], "Brücke Kosten")
+    assert find_contests([claim, denial], "Kostet die Brücke 30 Millionen Euro mehr?")
 
 
 def test_the_other_side_of_a_dispute_is_added_to_the_answer() -> None:
@@ -114,10 +114,10 @@ def test_the_other_side_of_a_dispute_is_added_to_the_answer() -> None:
 
 
 def test_a_disputed_answer_says_so_and_names_both_sides() -> None:
-    """The reply flags the dispute, names who claims and who denies, and the JSON says what."""
-    contests = tuple(find_contests([CLAIM, DENIAL], "headquarters jobs?"))
+    """The reply opens with what is disputed, in each side's own words, and who says what;
+    the JSON says the same."""
+    contests = tuple(find_contests([CLAIM, DENIAL], "Will Acme cut jobs at its headquarters?"))
     answer = Answer("q", Status.ANSWERED, (CLAIM, DENIAL), contests=contests)
-    assert to_plain(answer).startswith("⚖️ Disputed: claimed by Carla Benn, denied by Helen Marr.")
     [row] = to_json(answer)["contested"]
     assert (row["claim"], row["denial"], row["claimed_by"], row["denied_by"]) == (
         0,
@@ -125,10 +125,46 @@ def test_a_disputed_answer_says_so_and_names_both_sides() -> None:
         "Carla Benn",
         "Helen Marr",
     )
-    assert "jobs at its headquarters" in row["what"]
+    assert "jobs at its headquarters" in row["what"] and row["what"] in CLAIM.passage.text
+    assert "no plan" in row["denial_text"] and row["denial_text"] in DENIAL.passage.text
+    first = to_plain(answer).split("\n\n")[0]
+    assert first == (
+        f"⚖️ Disputed: Carla Benn says “{row['what']}”; Helen Marr: “{row['denial_text']}”"
+    )
 
 
 def test_a_contest_keeps_its_original_fields() -> None:
     """Contest(claim, denial, subject) still builds for callers that only know those three."""
     contest = Contest(CLAIM, DENIAL, ("job",))
     assert (contest.claimant, contest.denier, contest.what) == ("", "", "")
+
+
+def test_a_question_about_one_of_the_sources_is_not_about_their_dispute() -> None:
+    """ "Who is Carla Benn?" is answered without a Disputed flag: the sources' own names
+    are not the disputed subject."""
+    assert find_contests([CLAIM, DENIAL], "Who is Carla Benn?") == []
+    assert find_contests([DENIAL, CLAIM], "What does Helen Marr do?") == []
+
+
+def test_a_question_on_another_subject_is_not_flagged() -> None:
+    """Both sides are in the reply, but the question asks about prices, not job cuts."""
+    assert find_contests([CLAIM, DENIAL], "Will prices at Acme fall next year?") == []
+
+
+def test_an_unnamed_source_does_not_make_a_dispute() -> None:
+    """ "A union official" against a named chief executive is not two named sources."""
+    unnamed = hit(
+        5,
+        (
+            "A union official said Acme planned to cut 600 jobs at its headquarters next year.",
+            Speaker("a union official", None, "unnamed"),
+        ),
+    )
+    assert find_contests([unnamed, DENIAL], "Will Acme cut jobs at its headquarters?") == []
+
+
+def test_a_dispute_is_flagged_only_when_the_best_passage_is_one_side() -> None:
+    """The best answer is the article's own account: the dispute is not what answers."""
+    question = "Will Acme cut jobs at its headquarters?"
+    assert find_contests([CLAIM, DENIAL], question)
+    assert find_contests([NARRATION, CLAIM, DENIAL], question) == []

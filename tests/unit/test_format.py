@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.answer import Answer, Reason, Status
@@ -43,18 +45,59 @@ def answered(*hits: Hit) -> Answer:
 
 
 def test_html_answer_is_accepted_by_telegram_and_bolds_the_answering_sentence() -> None:
+    """The reply opens with the answer line in bold; in the quoted passage only the
+    answering sentence is bold; who said it, the paragraph and the article follow."""
     hit = make_hit("Kirby said 50,000 <fighters> & more. The group spends $100 million a month.")
     [message] = to_html(answered(hit))
     parsed = parse_html(message)
     assert "<fighters> & more" in parsed.text
-    bold = [e for e in parsed.entities if e["type"] == "bold"]
-    assert len(bold) == 1
-    assert "The group spends $100 million a month." in parsed.text
+    bold = [
+        parsed.text[e["offset"] : e["offset"] + e["length"]]
+        for e in parsed.entities
+        if e["type"] == "bold"
+    ]
+    assert bold == ["The group spends $100 million a month."] * 2  # the line, the sentence
+    assert parsed.text.startswith("The group spends $100 million a month.")
     assert (
         "John Kirby, the National Security Council’s strategic communications coordinator, said"
         in parsed.text
     )
     assert "22 Dec 2022" in parsed.text and "paragraph 8" in parsed.text
+
+
+def test_the_title_comes_once_per_reply_and_paragraphs_stay_on_each_passage() -> None:
+    """Three passages of one article: one title line, three paragraph numbers."""
+    hits = [
+        make_hit(f"First fact {n}. Second fact {n}.", title="Ferry <deal> & more") for n in range(3)
+    ]
+    hits = [
+        Hit(replace(h.passage, paragraph=4 + n), n, h.score, h.highlight, {})
+        for n, h in enumerate(hits)
+    ]
+    [message] = to_html(answered(*hits))
+    text = parse_html(message).text
+    assert text.count("Ferry <deal> & more") == 1 and "&lt;" not in text
+    assert all(f"paragraph {4 + n}" in text for n in range(3))
+    plain = to_plain(answered(*hits))
+    assert plain.count("Ferry <deal> & more") == 1
+    assert plain.endswith("Source: Ferry <deal> & more — Wire <b> · 22 Dec 2022")
+
+
+def test_passages_of_several_articles_are_marked_and_each_title_listed_once() -> None:
+    one = make_hit("A one. B one.", title="First story")
+    two = make_hit("A two. B two.", title="Second story")
+    two = Hit(replace(two.passage, article_id="b", paragraph=2), 1, 0.5, two.highlight, {})
+    plain = to_plain(answered(one, two))
+    assert "(paragraph 8 [1])" in plain and "(paragraph 2 [2])" in plain
+    assert plain.count("First story") == 1 and plain.count("Second story") == 1
+    assert "Sources:\n[1] First story" in plain and "\n[2] Second story" in plain
+
+
+def test_the_answer_line_names_the_article_when_nobody_is_quoted() -> None:
+    hit = make_hit("The council met. Wagner paid for the equipment.", speaker=None)
+    data = to_json(answered(hit))
+    assert data["answer"] == "“Wagner paid for the equipment.” — the article itself, paragraph 8"
+    assert data["text"].startswith(data["answer"] + "\n\n")
 
 
 def test_article_title_links_to_the_url_with_quotes_escaped() -> None:
@@ -68,12 +111,14 @@ def test_article_title_links_to_the_url_with_quotes_escaped() -> None:
 
 def test_narration_is_attributed_to_the_article_itself() -> None:
     plain = to_plain(answered(make_hit("Wagner paid for the equipment.", speaker=None)))
-    assert plain.startswith("Reported by the article (no named source):")
+    assert "\n\nReported by the article (no named source):\n" in plain
 
 
 def test_unnamed_speaker_reads_naturally() -> None:
     hit = make_hit("A senior U.S. official said so.", speaker=Speaker("a senior U.S. official"))
-    assert to_plain(answered(hit)).startswith("A senior U.S. official said:")
+    plain = to_plain(answered(hit))
+    assert plain.startswith(f"“{hit.highlight.text}” — a senior U.S. official, paragraph 8")
+    assert "\n\nA senior U.S. official said:\n" in plain
 
 
 def test_long_answers_split_between_passages_never_inside_one() -> None:
@@ -87,9 +132,10 @@ def test_long_answers_split_between_passages_never_inside_one() -> None:
 
 
 def test_an_absurdly_long_passage_is_shortened_not_cut_mid_tag() -> None:
-    [message] = to_html(answered(make_hit("Start. " + "&<>" * 3000)))
-    assert len(message) <= TELEGRAM_LIMIT
-    parse_html(message)  # raises if a tag or entity was cut
+    messages = to_html(answered(make_hit("Start. " + "&<>" * 3000)))
+    for message in messages:
+        assert len(message) <= TELEGRAM_LIMIT
+        parse_html(message)  # raises if a tag or entity was cut
 
 
 @pytest.mark.parametrize("reason", list(Reason))
@@ -127,6 +173,9 @@ def test_json_contract_fields() -> None:
     } <= set(passage)
     assert passage["speaker"] == "John Kirby"
     assert data["status"] == "answered"
+    assert data["answer"].startswith("“He said more.” — John Kirby, the National Security")
+    refused = to_json(Answer("q", Status.NOT_FOUND, reason=Reason.NOT_COVERED))
+    assert refused["answer"] is None and refused["passages"] == []
 
 
 def test_split_messages_keeps_order_and_joins_what_fits() -> None:

@@ -1,0 +1,112 @@
+"""The opening line: the words of the answering sentence that hold the answer, verbatim.
+
+Sentences here are invented; each expectation is read off the sentence itself (which clause
+holds the number, the date, the name the question asks for).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answerline import answer_line, best_clause, drop_frame, split_clauses
+from index.passages import Passage, Sentence
+from index.search import Hit
+from index.speakers import Speaker
+
+LONG_COUNT = (
+    "Hollis said the harbour authority now expects that about 7,400 containers will pass "
+    "through the new terminal each week, most of them bound for inland depots, once the "
+    "second crane is running in the spring."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "language", "expected"),
+    [
+        (
+            "How many containers will pass through the terminal each week?",
+            LONG_COUNT,
+            "en",
+            "the harbour authority now expects that about 7,400 containers will pass through "
+            "the new terminal each week",
+        ),
+        (
+            "When will the second crane be running?",
+            LONG_COUNT,
+            "en",
+            "once the second crane is running in the spring",
+        ),
+        (
+            "Сколько пассажиров перевёз паром в прошлом году?",
+            "По словам директора порта Олега Руднева, паром, который ходит между островами "
+            "уже восемь лет, в прошлом году перевёз 212 тысяч пассажиров, хотя половину "
+            "зимы он простоял в ремонте на верфи.",
+            "ru",
+            "в прошлом году перевёз 212 тысяч пассажиров",
+        ),
+        (
+            "Wann soll die Linie 4 wieder fahren?",
+            "Die Stadtwerke teilten am Montag mit, dass die Straßenbahn nach den Arbeiten an "
+            "den Gleisen in der Altstadt, die länger dauern als geplant, erst im März 2027 "
+            "wieder auf der Linie 4 fahren soll.",
+            "de",
+            "erst im März 2027 wieder auf der Linie 4 fahren soll",
+        ),
+        (
+            "Who founded the cooperative?",
+            "The cooperative, which now sells honey and wax to shops in four counties and "
+            "employs eleven people, was founded in 2009 by Marta Iglesias, a former teacher "
+            "from the valley.",
+            "en",
+            "was founded in 2009 by Marta Iglesias",
+        ),
+    ],
+)
+def test_a_long_sentence_is_cut_to_the_clause_that_answers(
+    question: str, sentence: str, language: str, expected: str
+) -> None:
+    line = best_clause(question, sentence, language)
+    assert line in sentence  # verbatim, never composed
+    assert expected in line
+    assert len(line.split()) < len(sentence.split())
+
+
+def test_a_short_sentence_is_kept_whole() -> None:
+    sentence = "The ferry, built in 1998, carries 300 cars."
+    assert best_clause("How many cars does the ferry carry?", sentence) == sentence
+
+
+def test_a_sentence_with_nothing_of_the_question_is_kept_whole() -> None:
+    """No clause shares a term or the asked kind: cutting would be a guess."""
+    assert best_clause("Why?", LONG_COUNT) == LONG_COUNT
+
+
+def test_a_number_written_with_a_comma_is_not_a_clause_boundary() -> None:
+    spans = split_clauses("They counted 18,412 fans, a record, on Saturday.")
+    parts = ["They counted 18,412 fans,", "a record,", "on Saturday."]
+    assert [
+        s for s in ("They counted 18,412 fans, a record, on Saturday."[a:b] for a, b in spans)
+    ] == parts
+
+
+@pytest.mark.parametrize(
+    ("clause", "rest"),
+    [
+        ("Hollis said the terminal will open in May.", "the terminal will open in May."),
+        ("The minister told reporters that the deal was signed.", "the deal was signed."),
+        ("Руднев заявил, что паром выйдет в рейс в мае.", "паром выйдет в рейс в мае."),
+        ("Vogt sagte, die Brücke werde im Mai geöffnet.", "die Brücke werde im Mai geöffnet."),
+        ("He said no.", "He said no."),  # too little after the frame to stand alone
+    ],
+)
+def test_the_reporting_frame_is_dropped_when_enough_follows(clause: str, rest: str) -> None:
+    assert drop_frame(clause) == rest
+
+
+def test_the_line_carries_who_says_it_and_the_paragraph() -> None:
+    speaker = Speaker("Ana Hollis", "the harbour master", "person")
+    sentence = Sentence(0, len(LONG_COUNT), LONG_COUNT, speaker)
+    passage = Passage("port", "T", None, None, None, 7, 0, len(LONG_COUNT), LONG_COUNT, (sentence,))
+    line = answer_line("How many containers a week?", Hit(passage, 0, 1.0, sentence, {}))
+    assert line.speaker == "Ana Hollis, the harbour master" and line.paragraph == 7
+    assert "7,400 containers" in line.text and line.text in LONG_COUNT
