@@ -163,7 +163,8 @@ def line_html(answer: Answer, line: AnswerLine) -> str:
     """The answer line in HTML: the words in bold, who says them and the paragraph."""
     who = line.speaker or phrase("the_article", answer.language)
     where = f"{phrase('paragraph', answer.language)} {line.paragraph}"
-    return f"<b>{html.escape(_shorten(line.text, LINE_LIMIT))}</b>\n— <i>{html.escape(who)}</i>, {where}"
+    words = html.escape(_shorten(line.text, LINE_LIMIT))
+    return f"<b>{words}</b>\n— <i>{html.escape(who)}</i>, {where}"
 
 
 def article_html(hit: Hit) -> str:
