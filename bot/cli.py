@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from bot.settings import Settings
 from corpus.loader import CorpusError
 from index.embedder import EmbedderError
-from index.store import IndexProblem, Manifest
 
 T = TypeVar("T")
 
@@ -180,6 +179,8 @@ def index_build(
 @click.pass_context
 def index_info(ctx: click.Context, as_json: bool) -> None:
     """Print the index manifest: model, passages, corpus hash, build time."""
+    from index.store import Manifest
+
     manifest = _guard(lambda: Manifest.read(_settings(ctx).index_dir))
     if as_json:
         click.echo(manifest.to_json(), nl=False)
@@ -554,6 +555,7 @@ def _eval_gate(
     """
     from bot.engine import Engine
     from bot.evaluate import evaluate, load_questions, summarize
+    from index.store import IndexProblem
 
     items = load_questions(eval_file)
 
@@ -588,6 +590,8 @@ def _eval_gate(
 
 def _guard(make: Callable[[], T]) -> T:
     """Run `make`, turning the core's named errors into one clear sentence and exit 1."""
+    from index.store import IndexProblem  # here: FAISS loads only for commands that use it
+
     try:
         return make()
     except (IndexProblem, EmbedderError, CorpusError) as exc:
@@ -595,13 +599,10 @@ def _guard(make: Callable[[], T]) -> T:
 
 
 def _encoders(settings: Settings) -> Any:
-    from index.encoders import models_dir
     from index.encoding import load_encoders
 
     return _guard(
-        lambda: load_encoders(
-            settings.model, settings.encoder_backend, models_dir(settings.index_dir)
-        )
+        lambda: load_encoders(settings.model, settings.encoder_backend, settings.encoder_cache)
     )
 
 
@@ -624,22 +625,21 @@ def model() -> None:
 @click.option("--force", is_flag=True, help="Export again even if a current export exists.")
 @click.pass_context
 def model_export(ctx: click.Context, int8: bool, force: bool) -> None:
-    """Export the model to ONNX, offline, into models/ beside the index.
+    """Export the model to ONNX, offline, into models/ beside the index (NEWSBOT_MODELS_DIR).
+
+    The default backend (NEWSBOT_ENCODER_BACKEND=onnx) serves the fp32 export, and
+    `newsbot index build` makes it when it is missing or stale; onnx-int8 serves the int8 one.
 
     \b
-    Serve it with NEWSBOT_ENCODER_BACKEND=onnx (or onnx-int8):
       newsbot model export
       newsbot model export --int8
     """
-    from index.encoders import models_dir
     from index.onnx_embedder import EncoderMeta
     from index.onnx_export import export_model
 
     settings = _settings(ctx)
     variant = "int8" if int8 else "fp32"
-    folder = _guard(
-        lambda: export_model(settings.model, models_dir(settings.index_dir), variant, force)
-    )
+    folder = _guard(lambda: export_model(settings.model, settings.encoder_cache, variant, force))
     meta = _guard(lambda: EncoderMeta.read(folder))
     click.echo(
         f"{meta.source_model} ({meta.variant}, {meta.model_bytes / 1e6:.0f} MB, min cosine "

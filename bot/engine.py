@@ -15,7 +15,6 @@ from bot.answer import Answer, Answerer
 from bot.settings import Settings
 from index.answerability import Answerability
 from index.embedder import Embedder
-from index.encoders import models_dir
 from index.encoding import Encoders, as_encoders, load_encoders
 from index.ranker import Ranker
 from index.search import Retriever, SearchIndex
@@ -31,9 +30,7 @@ class Engine:
         self.encoders = (
             as_encoders(embedder)
             if embedder is not None
-            else load_encoders(
-                settings.model, settings.encoder_backend, models_dir(settings.index_dir)
-            )
+            else load_encoders(settings.model, settings.encoder_backend, settings.encoder_cache)
         )
         self.ranker = Ranker.load()
         self.answerability = Answerability.load()

@@ -26,9 +26,11 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("var/index")
     model: str = DEFAULT_MODEL
-    # How `model` runs: torch (sentence-transformers), or an ONNX export of it (fp32 or int8)
-    # that starts faster and encodes faster; exported once into models/ beside index_dir.
-    encoder_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    # How `model` runs: an ONNX export of it (fp32, or int8), which needs neither torch nor
+    # sentence-transformers to serve, or torch (sentence-transformers) itself. The export is
+    # made once, offline, into models_dir (default: models/ beside index_dir).
+    encoder_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
+    models_dir: Path | None = None
     top_k: int = Field(default=3, ge=1, le=10)
     # Kept so that existing .env files still load: every index now holds both encoders'
     # fields (index/fields.py), so multilingual-e5 always serves. Ignored.
@@ -98,6 +100,11 @@ class Settings(BaseSettings):
     # /healthz and Prometheus /metrics for serve, receive and work; unset = no HTTP endpoint.
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     metrics_listen: str = "127.0.0.1"
+
+    @property
+    def encoder_cache(self) -> Path:
+        """Where the ONNX exports live: models_dir, else models/ beside the index folder."""
+        return self.models_dir or self.index_dir.parent / "models"
 
     @field_validator("allowed_user_ids", "allowed_chat_ids", "admin_ids", mode="before")
     @classmethod

@@ -1,7 +1,9 @@
-"""Pick the Embedder for a configured backend: torch (default), onnx or onnx-int8.
+"""Pick the Embedder for a configured backend: onnx (default), onnx-int8 or torch.
 
-The ONNX backends serve an export cached in `models/` beside the index; the first start
-without one exports it (needs torch, once, offline).
+The ONNX backends serve an export cached in `models/` beside the index (NEWSBOT_MODELS_DIR);
+`newsbot index build` or the first start without one exports it (needs torch, once,
+offline). Serving an export needs neither torch nor sentence-transformers. A model the
+exporter cannot handle (not a local folder, another pipeline) is served by torch instead.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 Backend = Literal["torch", "onnx", "onnx-int8"]
 BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
+DEFAULT_BACKEND: Backend = "onnx"  # fp32: the same vectors as torch (cosine >= 0.999)
 VARIANT = {"onnx": "fp32", "onnx-int8": "int8"}
 
 
@@ -24,7 +27,9 @@ def models_dir(index_dir: Path) -> Path:
     return index_dir.parent / "models"
 
 
-def make_embedder(model: str, backend: str = "torch", cache_dir: Path | None = None) -> Embedder:
+def make_embedder(
+    model: str, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None
+) -> Embedder:
     """The embedder for `model` on `backend`, exporting the ONNX model first if needed.
 
     Both ONNX variants carry the model's own name: each export is published only if its
@@ -38,13 +43,18 @@ def make_embedder(model: str, backend: str = "torch", cache_dir: Path | None = N
     if backend not in VARIANT:
         raise ValueError(f"encoder backend must be one of {BACKENDS}, not {backend!r}")
     from index.onnx_embedder import OnnxEmbedder
-    from index.onnx_export import cache_folder, export_model, is_current
+    from index.onnx_export import Unexportable, cache_folder, export_model, is_current
 
     cache_dir = cache_dir or Path("var/models")
     folder = cache_folder(cache_dir, model, VARIANT[backend])
     # Missing or stale (the model package changed): export. Damaged: is_current raises
     # EncoderCacheError, which says to run `newsbot model export`, rather than hide it.
-    if not is_current(folder, model):
-        logger.warning("exporting %s to ONNX (%s) in %s, once", model, VARIANT[backend], folder)
-        folder = export_model(model, cache_dir, VARIANT[backend])
+    try:
+        if not is_current(folder, model):
+            folder = export_model(model, cache_dir, VARIANT[backend])
+    except Unexportable as exc:
+        logger.warning("%s; serving %s with torch instead", exc, model)
+        from index.embedder import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(model)
     return OnnxEmbedder(folder, model)

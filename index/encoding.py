@@ -56,9 +56,22 @@ def as_encoders(encoder: Encoders | Embedder, multilingual: Encoder | None = Non
     return Encoders(Symmetric(encoder), multilingual)
 
 
-def load_encoders(model: str, backend: str = "torch", cache_dir: Path | None = None) -> Encoders:
-    """MiniLM (or the configured model) on its backend, and the packaged multilingual-e5."""
+def load_encoders(model: str, backend: str = "onnx", cache_dir: Path | None = None) -> Encoders:
+    """MiniLM (or the configured model) on its backend, and the packaged multilingual-e5.
+
+    `cache_dir` holds what is made once to load fast: the ONNX exports and the language
+    identifier's uncompressed model (index/langid.py).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index import langid
     from index.encoders import make_embedder
     from index.multilingual import MultilingualEncoder
 
-    return Encoders(Symmetric(make_embedder(model, backend, cache_dir)), MultilingualEncoder())
+    if cache_dir is not None:
+        langid.use_cache(cache_dir)
+    # e5's engine loads its weights in C without the GIL: beside MiniLM's, not after it.
+    with ThreadPoolExecutor(1, thread_name_prefix="load-e5") as pool:
+        e5 = pool.submit(MultilingualEncoder)
+        minilm = make_embedder(model, backend, cache_dir)
+        return Encoders(Symmetric(minilm), e5.result())

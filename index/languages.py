@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache, lru_cache
+from functools import cache
 
 import Stemmer
 from bm25s import stopwords as bm25_stopwords
@@ -53,13 +53,10 @@ def normalise_language(code: str | None) -> str:
     return base if base in _STEMMERS else ENGLISH
 
 
-@lru_cache(maxsize=1)
 def _identifier() -> object:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from index.langid import identifier  # kept uncompressed in the model cache: fast to load
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
+    return identifier(LANGUAGES)
 
 
 def detect_language(text: str) -> str:

@@ -14,7 +14,6 @@ import os
 import threading
 import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 
@@ -66,13 +65,10 @@ def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
 
-@lru_cache(maxsize=1)
 def _identifier() -> object:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from index.langid import identifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
+    return identifier(LANGUAGES)
 
 
 def language_of(text: str) -> str:

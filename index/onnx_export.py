@@ -65,6 +65,11 @@ class ExportError(EmbedderError):
     """The model cannot be exported to ONNX, or the export is not faithful enough to use."""
 
 
+class Unexportable(ExportError):
+    """The model is not one this exporter handles (not local, another pipeline); found
+    before any work, so torch can serve it instead."""
+
+
 def cache_folder(cache_dir: Path, model: str, variant: str) -> Path:
     """Where the export of `model` lives: <cache_dir>/<model slug>/<variant>/."""
     if variant not in VARIANTS:
@@ -79,7 +84,7 @@ def source_folder(model: str) -> Path:
     """The local folder of `model` (the packaged copy for all-MiniLM-L6-v2)."""
     folder = Path(resolve_model(model))
     if not (folder / "modules.json").is_file():
-        raise ExportError(
+        raise Unexportable(
             f"cannot export {model!r} offline: it is not a local sentence-transformers folder "
             "(modules.json missing) nor the packaged all-MiniLM-L6-v2"
         )
@@ -106,6 +111,8 @@ def is_current(folder: Path, model: str) -> bool:
     if not folder.exists():
         return False
     meta = EncoderMeta.read(folder)
+    if meta.source_model != model:
+        return False  # another name for the same folder slug: export it under this one
     return meta.source_fingerprint == fingerprint(source_folder(model))
 
 
@@ -125,6 +132,7 @@ def export_model(model: str, cache_dir: Path, variant: str = "fp32", force: bool
             shutil.rmtree(leftover, ignore_errors=True)  # of an export that crashed
         work = target.parent / f".{variant}.{os.getpid()}.tmp"
         work.mkdir(parents=True)
+        logger.warning("exporting %s to ONNX (%s) in %s, once", model, variant, target)
         try:
             _export_into(work, model, source, variant, pipeline)
             _publish(work, target)
@@ -147,16 +155,16 @@ def _pipeline(source: Path) -> dict[str, Any]:
     modules = json.loads((source / "modules.json").read_text(encoding="utf-8"))
     kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
     if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
-        raise ExportError(f"cannot export a {' -> '.join(kinds)} pipeline (from {source})")
+        raise Unexportable(f"cannot export a {' -> '.join(kinds)} pipeline (from {source})")
     if modules[0]["path"]:
-        raise ExportError(f"the transformer of {source} is in a subfolder; not supported")
+        raise Unexportable(f"the transformer of {source} is in a subfolder; not supported")
     pooling_config = json.loads(
         (source / modules[1]["path"] / "config.json").read_text(encoding="utf-8")
     )
     modes = [k for k, on in pooling_config.items() if k.startswith("pooling_mode") and on]
     poolings = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
     if len(modes) != 1 or modes[0] not in poolings:
-        raise ExportError(f"cannot export {source}: pooling {modes} (only mean or cls)")
+        raise Unexportable(f"cannot export {source}: pooling {modes} (only mean or cls)")
     st_config = source / "sentence_bert_config.json"
     max_len = json.loads(st_config.read_text(encoding="utf-8")).get("max_seq_length")
     return {
@@ -371,4 +379,11 @@ def _versions() -> dict[str, str]:
     return found
 
 
-__all__ = ["ExportError", "EncoderCacheError", "cache_folder", "export_model", "is_current"]
+__all__ = [
+    "EncoderCacheError",
+    "ExportError",
+    "Unexportable",
+    "cache_folder",
+    "export_model",
+    "is_current",
+]

@@ -13,7 +13,7 @@ import pytest
 
 from bot.settings import Settings
 from index.builder import build_index
-from index.embedder import SentenceTransformerEmbedder
+from index.embedder import DEFAULT_MODEL, SentenceTransformerEmbedder
 from index.encoding import Encoders, Symmetric
 from index.multilingual import MultilingualEncoder
 
@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 CORPUS = FIXTURES / "seed"
 DATA = ROOT / "tests" / "data"
+# The ONNX export of the packaged model that `newsbot` serves by default (made offline, once
+# per checkout, as `make run` makes it): every CLI and bot process of the run reads it here.
+MODELS = ROOT / "var" / "models"
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +35,17 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for name in list(os.environ):
         if name.startswith("NEWSBOT_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("NEWSBOT_MODELS_DIR", str(MODELS))
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def exported_model() -> Path:
+    """The default encoder backend's ONNX export (fp32) of the packaged MiniLM, in MODELS:
+    exported from the wheel once (about half a minute), then reused while it is current."""
+    from index.onnx_export import export_model
+
+    return export_model(DEFAULT_MODEL, MODELS, "fp32")
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +61,11 @@ def encoders(embedder: SentenceTransformerEmbedder) -> Encoders:
 
 
 @pytest.fixture(scope="session")
-def built_index(tmp_path_factory: pytest.TempPathFactory, encoders: Encoders) -> Path:
+def built_index(
+    tmp_path_factory: pytest.TempPathFactory, encoders: Encoders, exported_model: Path
+) -> Path:
     """The seed corpus built once into a real FAISS index on disk (read-only for tests),
-    as `newsbot index build` makes it."""
+    as `newsbot index build` makes it (with torch: `newsbot` serves it with the ONNX export)."""
     target = tmp_path_factory.mktemp("index") / "index"
     build_index(CORPUS, target, encoders)
     return target

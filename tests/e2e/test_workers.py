@@ -21,7 +21,7 @@ import pytest
 import redis
 
 from bot import streams
-from tests.conftest import CORPUS, Service
+from tests.conftest import CORPUS, MODELS, Service
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.e2e
@@ -84,6 +84,7 @@ def processes(
             "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
             "NEWSBOT_INDEX_DIR": str(built_index),
             "NEWSBOT_CORPUS_DIR": str(CORPUS),
+            "NEWSBOT_MODELS_DIR": str(MODELS),
             "NEWSBOT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
             "NEWSBOT_REDIS_URL": redis_service.url,
             "NEWSBOT_REDIS_PREFIX": redis_service.namespace,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import MODELS
 from tests.integration.support import publish_copy
 
 
@@ -28,6 +29,7 @@ def module_cwd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         for name in list(os.environ):
             if name.startswith(("NEWSBOT_", "TELEGRAM_")):
                 patch.delenv(name)
+        patch.setenv("NEWSBOT_MODELS_DIR", str(MODELS))
         cwd = tmp_path_factory.mktemp("cwd")
         patch.chdir(cwd)
         yield cwd

@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from bot.cli import cli
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, MODELS
 
 # Restore Python's Ctrl-C handling in the child: a process started in the background
 # (CI, `make test &`) inherits SIGINT as ignored, and then Ctrl-C would test nothing.
@@ -29,9 +29,11 @@ def newsbot(*args: str, input: str | None = None, corpus: Path = CORPUS) -> Resu
 
 
 def child_env(extra: Mapping[str, str]) -> dict[str, str]:
-    """This environment without any NEWSBOT_* settings of the developer's, plus `extra`."""
+    """This environment without any NEWSBOT_* settings of the developer's, plus `extra`
+    (and the test run's model cache)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-    env.update({"PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false", **extra})
+    env.update({"PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"})
+    env.update({"NEWSBOT_MODELS_DIR": str(MODELS), **extra})
     return env
 
 

