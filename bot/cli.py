@@ -91,6 +91,11 @@ def index() -> None:
 @click.option("--max-chars", default=800, show_default=True, help="Longest passage, in characters.")
 @click.option("--if-stale", is_flag=True, help="Do nothing when the index matches the corpus.")
 @click.option(
+    "--distributed",
+    is_flag=True,
+    help="Embed the new texts on `newsbot embed-worker` processes (NEWSBOT_REDIS_URL).",
+)
+@click.option(
     "--eval",
     "eval_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -110,6 +115,7 @@ def index_build(
     out: Path | None,
     max_chars: int,
     if_stale: bool,
+    distributed: bool,
     eval_file: Path | None,
     tolerance: float,
     min_recall_at_3: float,
@@ -119,7 +125,8 @@ def index_build(
 
     With --eval, the new index answers the labelled questions first and replaces the
     served one only if it meets the thresholds and is no worse than it (a running bot
-    picks it up by itself).
+    picks it up by itself). With --distributed, the texts that need embedding go to
+    embed workers through Redis in chunks; the index is the same as a local build's.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -152,16 +159,22 @@ def index_build(
             if eval_file
             else None
         )
-        report = _guard(
-            lambda: build_index(
-                settings.corpus_dir,
-                target,
-                encoders,
-                max_chars=max_chars,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-                gate=gate,
+        embed_many = _distributed_embedding(settings) if distributed else None
+        try:
+            report = _guard(
+                lambda: build_index(
+                    settings.corpus_dir,
+                    target,
+                    encoders,
+                    max_chars=max_chars,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    gate=gate,
+                    embed_many=embed_many,
+                )
             )
-        )
+        finally:
+            if embed_many:
+                embed_many.close()
     for skipped in report.skipped:
         click.echo(f"skipped {skipped}", err=True)
     if report.refused:
@@ -418,6 +431,59 @@ def work(ctx: click.Context, name: str | None) -> None:
         asyncio.run(run_worker(settings, engine, name))
     except InvalidToken as exc:
         raise click.ClickException("Telegram rejected TELEGRAM_BOT_TOKEN; check it") from exc
+
+
+@cli.command("embed-worker")
+@click.option("--name", help="This worker's name in logs and in Celery (host-pid).")
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    help="Intra-op threads for the encoders; run one worker per core instead of more threads.",
+)
+@click.pass_context
+def embed_worker(ctx: click.Context, name: str | None, threads: int) -> None:
+    """Embed chunks for `newsbot index build --distributed`; run one per core, on any machine.
+
+    Needs only NEWSBOT_REDIS_URL (and NEWSBOT_MODEL / NEWSBOT_ENCODER_BACKEND to load the
+    build's encoder before the first chunk): the texts come in the tasks.
+
+    \b
+      NEWSBOT_REDIS_URL=redis://127.0.0.1:6379/0 newsbot embed-worker --name e1
+    """
+    from bot.worker import worker_name
+    from index.distributed import run_worker
+    from index.encoders import models_dir
+
+    settings = _settings(ctx)
+    cluster = _cluster(settings)
+    name = name or worker_name(settings)
+    logging.getLogger().setLevel(min(logging.getLogger().getEffectiveLevel(), logging.INFO))
+    _guard(
+        lambda: run_worker(
+            cluster,
+            models_dir(settings.index_dir),
+            name,
+            preload=(settings.model, settings.encoder_backend),
+            threads=threads,
+        )
+    )
+
+
+def _cluster(settings: Settings) -> Any:
+    from index.distributed import Cluster
+
+    if not settings.redis_url:
+        raise click.ClickException(
+            "NEWSBOT_REDIS_URL is not set: builds and embed workers meet there"
+        )
+    return Cluster(settings.redis_url, settings.redis_prefix, settings.worker_visibility_seconds)
+
+
+def _distributed_embedding(settings: Settings) -> Any:
+    from index.distributed import DistributedEmbedding
+
+    return DistributedEmbedding(_cluster(settings), settings.model, settings.encoder_backend)
 
 
 def _one_of_several(settings: Settings, name: str | None) -> str:

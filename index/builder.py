@@ -55,6 +55,10 @@ logger = logging.getLogger(__name__)
 EMBED_BATCH = 64
 
 Progress = Callable[[int, int], None]
+# How the texts a build lacks become vectors: (encoder kind, encoder, texts, progress) -> rows in
+# the texts' order. Default: here, batch by batch (embed_batches); index/distributed.py sends
+# them to workers instead.
+EmbedMany = Callable[[str, Encoder, Sequence[str], Progress | None], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ def build_index(
     progress: Progress | None = None,
     gate: Callable[[Path], str | None] | None = None,
     multilingual: Encoder | None = None,
+    embed_many: EmbedMany | None = None,
 ) -> BuildReport:
     """Build the corpus into a fresh folder and atomically publish it at `target`.
 
@@ -100,7 +105,9 @@ def build_index(
     with _build_lock(target):
         build = new_build_dir(target)
         try:
-            embedded, total = _write(build, target, encoders, passages, progress)
+            embedded, total = _write(
+                build, target, encoders, passages, progress, embed_many or embed_batches
+            )
             draft = Manifest(
                 model=encoders.minilm.name,
                 dim=encoders.minilm.dim,
@@ -188,6 +195,7 @@ def _write(
     encoders: Encoders,
     passages: Sequence[Passage],
     progress: Progress | None,
+    embed_many: EmbedMany,
 ) -> tuple[int, int]:
     """Passages, dense fields (reusing the served index's vectors), BM25; (embedded, total)."""
     with (build / PASSAGES).open("w", encoding="utf-8") as handle:
@@ -200,7 +208,7 @@ def _write(
         cache = _previous_vectors(target, fields, encoder.name)
         texts = {f.name: field_texts(f, passages) for f in fields}
         wanted = [t for f in fields for t in texts[f.name]]
-        done = _embed_missing(wanted, encoder, cache, progress)
+        done = _embed_missing(kind, wanted, encoder, cache, progress, embed_many)
         embedded, total = embedded + done, total + len(wanted)
         for f in fields:
             rows = _rows(texts[f.name], cache, encoder.dim)
@@ -243,28 +251,47 @@ def _previous_vectors(target: Path, fields: Sequence[Field], encoder: str) -> di
 
 
 def _embed_missing(
+    kind: str,
     texts: Sequence[str],
     encoder: Encoder,
     cache: dict[str, np.ndarray],
     progress: Progress | None,
+    embed_many: EmbedMany,
 ) -> int:
     """Embed the texts the cache lacks into it; how many were embedded."""
     keyed = {text_key(t): t for t in texts}
     missing = [k for k in keyed if k not in cache]
     if progress:
         progress(0, len(missing))
-    for offset in range(0, len(missing), EMBED_BATCH):
-        batch = missing[offset : offset + EMBED_BATCH]
-        vectors = encoder.documents([keyed[k] for k in batch])
-        if vectors.shape != (len(batch), encoder.dim) or not np.isfinite(vectors).all():
-            raise IndexProblem(
-                f"{encoder.name} returned unusable vectors: shape {vectors.shape}, "
-                f"expected {(len(batch), encoder.dim)}"
-            )
-        cache.update(zip(batch, vectors, strict=True))
-        if progress:
-            progress(min(offset + EMBED_BATCH, len(missing)), len(missing))
+    vectors = embed_many(kind, encoder, [keyed[k] for k in missing], progress)
+    check_vectors(encoder, vectors, len(missing))
+    cache.update(zip(missing, vectors, strict=True))
     return len(missing)
+
+
+def embed_batches(
+    kind: str, encoder: Encoder, texts: Sequence[str], progress: Progress | None = None
+) -> np.ndarray:
+    """The texts' vectors, EMBED_BATCH at a time. A distributed build cuts its chunks at
+    multiples of EMBED_BATCH and embeds each chunk with this, so every text is embedded in
+    the same batch as here and the vectors are bitwise the same."""
+    parts = [np.zeros((0, encoder.dim), dtype=np.float32)]
+    for offset in range(0, len(texts), EMBED_BATCH):
+        batch = texts[offset : offset + EMBED_BATCH]
+        vectors = encoder.documents(batch)
+        check_vectors(encoder, vectors, len(batch))
+        parts.append(vectors)
+        if progress:
+            progress(min(offset + EMBED_BATCH, len(texts)), len(texts))
+    return np.vstack(parts).astype(np.float32, copy=False)
+
+
+def check_vectors(encoder: Encoder, vectors: np.ndarray, rows: int) -> None:
+    if vectors.shape != (rows, encoder.dim) or not np.isfinite(vectors).all():
+        raise IndexProblem(
+            f"{encoder.name} returned unusable vectors: shape {vectors.shape}, "
+            f"expected {(rows, encoder.dim)}"
+        )
 
 
 def _rows(texts: Sequence[str], cache: dict[str, np.ndarray], dim: int) -> np.ndarray:
