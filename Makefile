@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# The ONNX export of the encoder that serving uses (made once, offline; a no-op when current).
 index: install
+	$(BIN)/newsbot model export
 	$(BIN)/newsbot index build --if-stale
 
 # Telegram when TELEGRAM_BOT_TOKEN is set (environment or .env), else a terminal chat.
