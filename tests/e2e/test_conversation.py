@@ -42,8 +42,8 @@ def ask(fake: FakeTelegram, text: str, user: int) -> SentMessage:
 
 def test_a_disputed_claim_shows_both_sides_each_attributed(fake: FakeTelegram) -> None:
     reply = ask(fake, "Did Wagner receive arms from North Korea?", next(_users))
-    assert "Disputed: claimed by John Kirby" in reply.text
-    assert "denied by Yevgeny Prigozhin" in reply.text
+    assert "Disputed: John Kirby says “" in reply.text  # each side in its own words
+    assert "; Yevgeny Prigozhin: “" in reply.text
     assert "infantry rockets and missiles" in reply.text
     assert "nothing more than rumor and speculation" in reply.text
 
