@@ -340,7 +340,7 @@ async def _answer(
     if answer.status is Status.ANSWERED:
         await state.recent.put(asked, _more_sources(answer))
     markup = (
-        _keyboard(bool(answer.more), 0, answer.language)
+        answer_keyboard(bool(answer.more), 0, answer.language)
         if answer.status is Status.ANSWERED
         else None
     )
@@ -383,7 +383,7 @@ async def _within_limit(
     return decision.allowed
 
 
-def _keyboard(more: bool, shown: int, language: str) -> InlineKeyboardMarkup:
+def answer_keyboard(more: bool, shown: int, language: str) -> InlineKeyboardMarkup:
     """Under a reply: 'More sources' (page `shown` on) when there are more, then 👍 and 👎."""
     row = []
     if more:
@@ -473,7 +473,7 @@ async def more_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         message.chat_id,
         split_messages([header, *blocks]),
         reply_to=asked.message_id if asked else None,
-        markup=_keyboard(left, shown + len(blocks), more.language),
+        markup=answer_keyboard(left, shown + len(blocks), more.language),
     )
     keyboard = _without_more(message.reply_markup)
     try:  # the pressed button has done its job; keep the feedback buttons as they are
