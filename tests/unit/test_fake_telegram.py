@@ -535,6 +535,30 @@ def test_edit_reply_markup_and_delete(client: httpx.Client, fake: FakeTelegram, 
     assert fake.sent_messages(include_deleted=True)[0].deleted
 
 
+def test_edits_are_checked_like_new_messages(
+    client: httpx.Client, fake: FakeTelegram, chat: int
+) -> None:
+    """An edit too long or with bad HTML is refused and leaves the message as it was; a deleted
+    message can be neither edited nor re-keyboarded."""
+    sent = ok(call(client, "sendMessage", chat_id=chat, text="<b>v1</b>", parse_mode="HTML"))
+    ids = {"chat_id": chat, "message_id": sent["message_id"]}
+    too_long = call(client, "editMessageText", text="a" * 4097, parse_mode="HTML", **ids)
+    assert error(too_long) == "Bad Request: message is too long"
+    bad = call(client, "editMessageText", text="<b>x</i>", parse_mode="HTML", **ids)
+    assert error(bad).startswith("Bad Request: can't parse entities")
+    [message] = fake.sent_messages()
+    assert (message.html, message.edits) == ("<b>v1</b>", 0)
+    ok(call(client, "deleteMessage", **ids))
+    markup = keyboard({"text": "y", "callback_data": "y"})
+    for method, params in (
+        ("editMessageText", {"text": "v2"}),
+        ("editMessageReplyMarkup", {"reply_markup": markup}),
+    ):
+        assert error(call(client, method, **params, **ids)) == (
+            "Bad Request: message to edit not found"
+        )
+
+
 def test_reply_to_message(client: httpx.Client, fake: FakeTelegram, chat: int) -> None:
     sent = ok(
         call(client, "sendMessage", chat_id=chat, text="re", reply_parameters={"message_id": 1})
