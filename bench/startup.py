@@ -58,7 +58,13 @@ def machine() -> str:
 
 
 def env(backend: str, **extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "TELEGRAM_"))}
+    # As installed: Python caches the project's bytecode (a PYTHONDONTWRITEBYTECODE in this
+    # shell would make every start compile bot/ and index/ from source again).
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NEWSBOT_", "TELEGRAM_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
     base.update(
         {
             "NEWSBOT_INDEX_DIR": str(INDEX),
