@@ -25,6 +25,8 @@ RESULTS = HERE / "results"
 BENCHMARKS = [
     ("ask_cost.py", [], ["--questions", "300"]),
     ("encoders.py", [], []),
+    ("startup.py", [], ["--runs", "3", "--torch-runs", "1"]),
+    ("backend_quality.py", [], ["--build", "onnx"]),
     ("answer_queue.py", [], ["--questions", "200"]),
     ("ptb_floor.py", [], ["--messages", "100"]),
     ("bot_load.py", [], ["--questions", "300", "--sweep-questions", "200"]),

@@ -19,6 +19,7 @@ Each for the default encoder backend and for NEWSBOT_ENCODER_BACKEND=torch (befo
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import signal
@@ -43,6 +44,7 @@ FLOOR = "import numpy, faiss, onnxruntime, tokenizers"
 NEWSBOT = [str(Path(sys.executable).with_name("newsbot"))]  # the console script
 TARGET = 3.0  # issue 10: ask and serve-to-poll (less the Telegram calls) within 3x the floor
 SERVE_TIMEOUT = 120.0
+RESULTS = ROOT / "bench" / "results"
 
 
 def machine() -> str:
@@ -180,7 +182,8 @@ def main() -> None:
             print(f"  round {round_ + 1}/{args.runs} done (load {os.getloadavg()[0]:.2f})")
 
     base = statistics.median(floor)
-    print(f"machine after: {machine()}")
+    report: dict[str, object] = {"machine": machine(), "floor_s": base}
+    print(f"machine after: {report['machine']}")
     print(f'floor (`python -c "{FLOOR}"`): {base:.2f} s (median of {len(floor)})')
     for backend in ("onnx", "torch"):
         if not ask[backend]:
@@ -201,6 +204,15 @@ def main() -> None:
             f"(target <= {TARGET:g}x); first Telegram call at {first_call:.2f} s"
         )
         print(f"  serve peak RSS after one answer: {rss:.0f} MB")
+        report[backend] = {
+            "ask_s": a,
+            "serve_first_poll_s": first_poll,
+            "serve_startup_calls_s": calls,
+            "serve_first_call_s": first_call,
+            "serve_peak_rss_mb": rss,
+        }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "startup.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
