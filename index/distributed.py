@@ -279,7 +279,7 @@ def run_worker(
     loglevel: str = "INFO",
 ) -> None:
     """One Celery worker, one chunk at a time on `threads` intra-op threads, until stopped."""
-    _limit_threads(threads)
+    limit_threads(threads)
     embedder = ChunkEmbedder(cluster, models_dir, name)
     if preload:
         embedder.encoders(*preload)  # ready before the first chunk arrives
@@ -302,7 +302,7 @@ def run_worker(
     )
 
 
-def _limit_threads(threads: int) -> None:
+def limit_threads(threads: int) -> None:
     """torch's intra-op pool; ONNX Runtime and the e5 engine read theirs when they load."""
     import os
 
