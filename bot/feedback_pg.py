@@ -89,17 +89,22 @@ class PostgresFeedbackStore:
         vote again changes nothing."""
         check_vote(vote)
         with self._lock, self._db.transaction():
-            # The row lock orders two workers' presses of one person on one answer.
+            # Two workers with one person's presses: the first insert wins (the other waits
+            # for it to commit), and the row lock orders the changes after it.
+            inserted = self._db.execute(
+                "INSERT INTO feedback (vote_key, vote, question, answer, chat_type) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (vote_key) DO NOTHING RETURNING id",
+                (key, vote, _cut(question), _cut(answer) or "", chat_type),
+            ).fetchone()
+            if inserted is not None:
+                return None
             row = self._db.execute(
                 "SELECT vote FROM feedback WHERE vote_key = %s FOR UPDATE", (key,)
             ).fetchone()
-            previous = None if row is None else int(row[0])
+            previous = int(row[0])
             if previous != vote:
                 self._db.execute(
-                    "INSERT INTO feedback (vote_key, vote, question, answer, chat_type) "
-                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (vote_key) DO UPDATE SET "
-                    "at = now(), vote = excluded.vote",
-                    (key, vote, _cut(question), _cut(answer) or "", chat_type),
+                    "UPDATE feedback SET at = now(), vote = %s WHERE vote_key = %s", (vote, key)
                 )
         return previous
 
