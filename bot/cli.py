@@ -422,11 +422,15 @@ def work(ctx: click.Context, name: str | None) -> None:
 
     from telegram.error import InvalidToken
 
+    from bot.engine import Engine
     from bot.worker import run_worker
 
     settings = _settings(ctx)
     name = _one_of_several(settings, name)
-    engine = _engine(ctx)
+    if settings.encoder_threads is None:
+        # Workers run one per core: more intra-op threads each only contend (bench/scale_out.py).
+        settings = settings.model_copy(update={"encoder_threads": 1})
+    engine = _guard(lambda: Engine(settings))
     try:
         asyncio.run(run_worker(settings, engine, name))
     except InvalidToken as exc:
@@ -437,12 +441,11 @@ def work(ctx: click.Context, name: str | None) -> None:
 @click.option("--name", help="This worker's name in logs and in Celery (host-pid).")
 @click.option(
     "--threads",
-    default=1,
-    show_default=True,
-    help="Intra-op threads for the encoders; run one worker per core instead of more threads.",
+    type=int,
+    help="MiniLM's intra-op threads (NEWSBOT_ENCODER_THREADS; default 1: one worker per core).",
 )
 @click.pass_context
-def embed_worker(ctx: click.Context, name: str | None, threads: int) -> None:
+def embed_worker(ctx: click.Context, name: str | None, threads: int | None) -> None:
     """Embed chunks for `newsbot index build --distributed`; run one per core, on any machine.
 
     Needs only NEWSBOT_REDIS_URL (and NEWSBOT_MODEL / NEWSBOT_ENCODER_BACKEND to load the
@@ -453,7 +456,6 @@ def embed_worker(ctx: click.Context, name: str | None, threads: int) -> None:
     """
     from bot.worker import worker_name
     from index.distributed import run_worker
-    from index.encoders import models_dir
 
     settings = _settings(ctx)
     cluster = _cluster(settings)
@@ -462,10 +464,10 @@ def embed_worker(ctx: click.Context, name: str | None, threads: int) -> None:
     _guard(
         lambda: run_worker(
             cluster,
-            models_dir(settings.index_dir),
+            settings.encoder_cache,
             name,
             preload=(settings.model, settings.encoder_backend),
-            threads=threads,
+            threads=threads or settings.encoder_threads or 1,
         )
     )
 

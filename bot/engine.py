@@ -30,7 +30,12 @@ class Engine:
         self.encoders = (
             as_encoders(embedder)
             if embedder is not None
-            else load_encoders(settings.model, settings.encoder_backend, settings.encoder_cache)
+            else load_encoders(
+                settings.model,
+                settings.encoder_backend,
+                settings.encoder_cache,
+                settings.encoder_threads,
+            )
         )
         self.ranker = Ranker.load()
         self.answerability = Answerability.load()

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # made once, offline, into models_dir (default: models/ beside index_dir).
     encoder_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
     models_dir: Path | None = None
+    # MiniLM's intra-op threads. Unset: all cores (up to 4) for serve, ask and chat, which
+    # run alone; 1 for `newsbot work` and `newsbot embed-worker`, which run one per core.
+    encoder_threads: int | None = Field(default=None, ge=1, le=64)
     top_k: int = Field(default=3, ge=1, le=10)
     # Kept so that existing .env files still load: every index now holds both encoders'
     # fields (index/fields.py), so multilingual-e5 always serves. Ignored.

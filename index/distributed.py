@@ -233,10 +233,11 @@ class DistributedEmbedding:
 class ChunkEmbedder:
     """What a worker does with a chunk: embed it (once) and store its vectors under its key."""
 
-    def __init__(self, cluster: Cluster, models_dir: Path, name: str):
+    def __init__(self, cluster: Cluster, models_dir: Path, name: str, threads: int = 1):
         import redis
 
         self.cluster, self.models_dir, self.name = cluster, models_dir, name
+        self.threads = threads
         self.redis = redis.Redis.from_url(cluster.redis_url)
         self._encoders: dict[tuple[str, str], Any] = {}
 
@@ -245,7 +246,9 @@ class ChunkEmbedder:
         if (model, backend) not in self._encoders:
             from index.encoding import load_encoders
 
-            self._encoders[(model, backend)] = load_encoders(model, backend, self.models_dir)
+            self._encoders[(model, backend)] = load_encoders(
+                model, backend, self.models_dir, self.threads
+            )
         return self._encoders[(model, backend)]
 
     def __call__(self, spec: dict[str, str], backend: str, texts: list[str], key: str) -> int:
@@ -280,7 +283,7 @@ def run_worker(
 ) -> None:
     """One Celery worker, one chunk at a time on `threads` intra-op threads, until stopped."""
     limit_threads(threads)
-    embedder = ChunkEmbedder(cluster, models_dir, name)
+    embedder = ChunkEmbedder(cluster, models_dir, name, threads)
     if preload:
         embedder.encoders(*preload)  # ready before the first chunk arrives
     app = celery_app(cluster)

@@ -28,17 +28,25 @@ def models_dir(index_dir: Path) -> Path:
 
 
 def make_embedder(
-    model: str, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None
+    model: str,
+    backend: str = DEFAULT_BACKEND,
+    cache_dir: Path | None = None,
+    threads: int | None = None,
 ) -> Embedder:
     """The embedder for `model` on `backend`, exporting the ONNX model first if needed.
 
     Both ONNX variants carry the model's own name: each export is published only if its
     vectors match torch's (cosine >= 0.999 fp32, >= 0.99 int8; see onnx_export.MIN_COSINE),
-    so an index built with torch serves ONNX queries and the other way round.
+    so an index built with torch serves ONNX queries and the other way round. `threads`:
+    intra-op threads (torch's are per process), None for the backend's default.
     """
     if backend == "torch":
         from index.embedder import SentenceTransformerEmbedder
 
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
         return SentenceTransformerEmbedder(model)
     if backend not in VARIANT:
         raise ValueError(f"encoder backend must be one of {BACKENDS}, not {backend!r}")
@@ -57,4 +65,4 @@ def make_embedder(
         from index.embedder import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(model)
-    return OnnxEmbedder(folder, model)
+    return OnnxEmbedder(folder, model, threads=threads)

@@ -56,11 +56,14 @@ def as_encoders(encoder: Encoders | Embedder, multilingual: Encoder | None = Non
     return Encoders(Symmetric(encoder), multilingual)
 
 
-def load_encoders(model: str, backend: str = "onnx", cache_dir: Path | None = None) -> Encoders:
+def load_encoders(
+    model: str, backend: str = "onnx", cache_dir: Path | None = None, threads: int | None = None
+) -> Encoders:
     """MiniLM (or the configured model) on its backend, and the packaged multilingual-e5.
 
     `cache_dir` holds what is made once to load fast: the ONNX exports and the language
-    identifier's uncompressed model (index/langid.py).
+    identifier's uncompressed model (index/langid.py). `threads`: MiniLM's intra-op threads
+    (None: the backend's default, all cores up to 4); e5 runs on one.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -73,5 +76,5 @@ def load_encoders(model: str, backend: str = "onnx", cache_dir: Path | None = No
     # e5's engine loads its weights in C without the GIL: beside MiniLM's, not after it.
     with ThreadPoolExecutor(1, thread_name_prefix="load-e5") as pool:
         e5 = pool.submit(MultilingualEncoder)
-        minilm = make_embedder(model, backend, cache_dir)
+        minilm = make_embedder(model, backend, cache_dir, threads)
         return Encoders(Symmetric(minilm), e5.result())

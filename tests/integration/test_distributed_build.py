@@ -71,6 +71,7 @@ class Workers:
             "NEWSBOT_REDIS_PREFIX": service.namespace,
             "NEWSBOT_WORKER_VISIBILITY_SECONDS": str(VISIBILITY_SECONDS),
             "NEWSBOT_INDEX_DIR": str(folder / "index"),
+            "NEWSBOT_ENCODER_BACKEND": "torch",  # the session's encoders, loaded before any chunk
         }
         self.started: dict[str, subprocess.Popen[bytes]] = {}
 
