@@ -1,6 +1,6 @@
 """Scale-out: answers per second with 1 worker against 3 (`newsbot receive` + `newsbot work`).
 
-    python bench/scale_out.py [--workers 1 3] [--users 24] [--questions 240] [--shards 6]
+    python bench/scale_out.py [--runs 1x2 1x1 3x1] [--users 24] [--questions 240] [--shards 6]
 
 The fake Telegram server runs here with the simulated users; one receiver and N workers run as
 their own processes over a real Redis (NEWSBOT_REDIS_URL, default redis://127.0.0.1:6379/0,
@@ -8,9 +8,15 @@ under a key prefix of the run's own, deleted after). Each user asks back to back
 question when the reply arrives), so the run measures capacity. The index is the seed corpus
 (tests/fixtures/seed), built once into var/bench/scale_out_index. Prints, and writes to
 bench/results/scale_out.json: per worker count the throughput, p50/p95 latency, lost and
-duplicated replies; the ratio of the largest count to the smallest; and the machine (cores,
-CPU, load average: on a machine with fewer cores than workers the ratio says so, it cannot
-reach N).
+duplicated replies; the ratio of the most workers to one worker at its best thread setting;
+and the machine (cores, CPU, load average: on a machine with fewer cores than workers the
+ratio says so, it cannot reach N).
+
+A run is WORKERSxTHREADS: that many `newsbot work` processes, each with
+NEWSBOT_ENCODER_THREADS=THREADS (MiniLM's intra-op threads). One worker alone may do best
+with all cores; several on the same cores do best with one thread each, so the default
+compares 1 worker with 2 threads and with 1 against 3 workers with 1 thread each, and the
+ratio takes the faster single worker.
 """
 
 from __future__ import annotations
@@ -69,10 +75,12 @@ def start(command: str, name: str, env: dict[str, str], logs: Path) -> subproces
     )
 
 
-def run(workers: int, args: argparse.Namespace, pool: list[str], index: Path) -> dict[str, Any]:
+def run(
+    workers: int, threads: int, args: argparse.Namespace, pool: list[str], index: Path
+) -> dict[str, Any]:
     prefix = f"newsbot-bench:{uuid.uuid4().hex[:8]}:"
     client = redis.Redis.from_url(args.redis)
-    logs = ROOT / "var" / "bench" / f"scale_out_{workers}"
+    logs = ROOT / "var" / "bench" / f"scale_out_{workers}x{threads}"
     logs.mkdir(parents=True, exist_ok=True)
     with ObservedTelegram() as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "TELEGRAM_"))}
@@ -92,6 +100,7 @@ def run(workers: int, args: argparse.Namespace, pool: list[str], index: Path) ->
             "NEWSBOT_RELOAD_CHECK_SECONDS": "0",
             "NEWSBOT_FEEDS_INTERVAL_SECONDS": "0",
             "TOKENIZERS_PARALLELISM": "false",
+            "NEWSBOT_ENCODER_THREADS": str(threads),
         }
         processes = [start("receive", "receiver", env, logs)]
         processes += [start("work", f"worker-{i}", env, logs) for i in range(workers)]
@@ -133,6 +142,7 @@ def run(workers: int, args: argparse.Namespace, pool: list[str], index: Path) ->
                 client.delete(*keys)
     return {
         "workers": workers,
+        "threads": threads,
         "questions": asked,
         "seconds": round(elapsed, 2),
         "answers_per_second": round(len(latencies) / elapsed, 2),
@@ -174,7 +184,9 @@ def ask(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 3])
+    parser.add_argument(
+        "--runs", nargs="+", default=["1x2", "1x1", "3x1"], help="WORKERSxTHREADS each"
+    )
     parser.add_argument("--users", type=int, default=24)
     parser.add_argument("--questions", type=int, default=240)
     parser.add_argument("--shards", type=int, default=6)
@@ -186,12 +198,16 @@ def main() -> None:
     while len(pool) < args.questions:
         pool = pool + pool
     index = ensure_index()
-    runs = [run(n, args, pool, index) for n in args.workers]
-    low, high = runs[0], runs[-1]
+    configs = [tuple(int(x) for x in r.split("x")) for r in args.runs]
+    runs = [run(n, t, args, pool, index) for n, t in configs]
+    fewest = min(r["workers"] for r in runs)
+    low = max((r for r in runs if r["workers"] == fewest), key=lambda r: r["answers_per_second"])
+    high = max(runs, key=lambda r: (r["workers"], r["answers_per_second"]))
     ratio = round(high["answers_per_second"] / low["answers_per_second"], 2)
+    label = f"{high['workers']}x{high['threads']}_vs_best_{low['workers']}x{low['threads']}"
     report = {
         "runs": runs,
-        "ratio": {f"{high['workers']}_vs_{low['workers']}": ratio},
+        "ratio": {label: ratio},
         "machine": {
             "cores": os.cpu_count(),
             "cpu": cpu_model(),
@@ -203,12 +219,16 @@ def main() -> None:
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     for r in runs:
         print(
-            f"{r['workers']} worker(s): {r['answers_per_second']} answers/s, "
+            f"{r['workers']} worker(s) x {r['threads']} thread(s): "
+            f"{r['answers_per_second']} answers/s, "
             f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, lost {r['lost']}, "
             f"{r['questions']} questions in {r['seconds']} s"
         )
     m = report["machine"]
-    print(f"{high['workers']} workers vs {low['workers']}: x{ratio}")
+    print(
+        f"{high['workers']} workers x {high['threads']} thread vs the best single worker "
+        f"({low['threads']} threads): x{ratio}"
+    )
     print(f"machine: {m['cores']} cores, {m['cpu']}, load {m['load_average']}")
 
 
