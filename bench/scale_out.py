@@ -123,9 +123,11 @@ def run(
             fake.count.clear()
             latencies: list[float] = []
             lost: list[str] = []
+            cpu = cpu_seconds(processes, client)
             started = time.monotonic()
             ask(fake, users, per_user, latencies, lost)
             elapsed = time.monotonic() - started
+            cpu = {k: v - cpu[k] for k, v in cpu_seconds(processes, client).items()}
             time.sleep(1)
             asked = sum(len(qs) for qs in per_user)
             replies = sum(fake.count.get(u, 0) for u in users)
@@ -150,6 +152,28 @@ def run(
         "p95_ms": round(1000 * percentile(latencies, 95), 1) if latencies else None,
         "lost": len(lost),
         "extra_replies": max(0, replies - asked),  # several messages for one long answer count
+        # Cores each part used during the run: what the workers got of the machine, and what
+        # the receiver, Redis and this harness (fake Telegram, users) took beside them.
+        "cores_used": {k: round(v / elapsed, 2) for k, v in cpu.items()},
+    }
+
+
+def cpu_seconds(processes: list[subprocess.Popen[bytes]], client: redis.Redis) -> dict[str, float]:
+    """CPU time (user + system) so far of the receiver, the workers, Redis and this process."""
+
+    def of(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    info = client.info("cpu")
+    return {
+        "receiver": of(processes[0].pid),
+        "workers": sum(of(p.pid) for p in processes[1:]),
+        "redis": float(info["used_cpu_user"]) + float(info["used_cpu_sys"]),
+        "harness": time.process_time(),
     }
 
 
@@ -222,6 +246,7 @@ def main() -> None:
             f"{r['workers']} worker(s) x {r['threads']} thread(s): "
             f"{r['answers_per_second']} answers/s, "
             f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, lost {r['lost']}, "
+            f"cores used {r['cores_used']}, "
             f"{r['questions']} questions in {r['seconds']} s"
         )
     m = report["machine"]
