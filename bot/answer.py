@@ -142,7 +142,7 @@ class Answerer:
         line = answer_line(question, shown[0], language)
         shown = (shown[0], *(h for h in shown[1:] if _adds(h, line, question, language)))
         chosen = with_other_side(shown, ranking, retrieval.question, self.top_k)
-        contests = tuple(find_contests(chosen, retrieval.question))
+        contests = tuple(find_contests(chosen, retrieval.question, ranking))
         return Answer(
             question,
             Status.ANSWERED,

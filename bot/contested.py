@@ -12,7 +12,7 @@ team could win it agree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.answerline import drop_frame, split_clauses
 from bot.claims import Statement, disputed, read
@@ -21,7 +21,7 @@ from index.search import Hit
 
 UNNAMED = "unnamed"  # index/speakers.py's kind of "a senior official", "officials"
 PHRASE_WORDS = 15  # the longest verbatim phrase of a side in the dispute line
-MIN_ASKED = 2  # question terms a dispute's subject must share (fewer if the question has fewer)
+SIDE_RANK = 3  # both sides of a dispute must be among the passages ranked this high
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Contest:
     denier: str = ""
     what: str = ""  # a short verbatim phrase of the claim: "Whether <what>: A says so, B denies it"
     denied: str = ""  # a short verbatim phrase of the denial
+    # The stems both sides use (what each says, not only what they share).
+    words: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 def statements(
@@ -73,16 +75,22 @@ def contest_between(claim: Hit, denial: Hit, named_only: bool = False) -> Contes
                     answer.speaker,
                     what,
                     denied,
+                    said.stems | answer.stems,
                 )
     return None
 
 
-def find_contests(hits: Sequence[Hit], question: str) -> list[Contest]:
+def find_contests(
+    hits: Sequence[Hit], question: str, ranking: Sequence[Hit] | None = None
+) -> list[Contest]:
     """Pairs of hits where one NAMED source contradicts what another named source claims,
-    when that is what the question asks: the best passage is one side, and the disputed
-    subject (without the two sources' own names) shares the question's terms."""
+    when that is what the question asks: the best passage is one side, the other side is
+    among the SIDE_RANK passages the ranking (`ranking`, else `hits`) puts first after the
+    best one's source's own, and the question asks about what they say, not only about
+    who they are."""
     if not hits:
         return []
+    near = _near(hits[0], ranking if ranking is not None else hits)
     # In the words' language as the passages are read, so that stems meet.
     asked = read("", question, getattr(hits[0].passage, "language", None)).stems
     contests = []
@@ -90,19 +98,36 @@ def find_contests(hits: Sequence[Hit], question: str) -> list[Contest]:
         for denial in hits:
             if claim is denial or claim.row == denial.row or hits[0] not in (claim, denial):
                 continue
+            if claim.row not in near or denial.row not in near:
+                continue
             contest = contest_between(claim, denial, named_only=True)
             if contest is not None and _on_question(contest, asked):
                 contests.append(contest)
     return contests
 
 
+def _near(best: Hit, ranking: Sequence[Hit]) -> set[int]:
+    """The passages close enough to the top to be an answer beside the best one: the
+    SIDE_RANK first passages not all in the best one's source's words (several passages
+    of one source do not push the other side out), and the other passages of the sources
+    those quote."""
+    own = _sources(best)
+    others = [h for h in ranking if not own or not (_sources(h) and _sources(h) <= own)]
+    top = others[:SIDE_RANK]
+    quoted = set().union(*(_sources(h) for h in top)) - own
+    return {best.row} | {h.row for h in top} | {h.row for h in ranking if _sources(h) & quoted}
+
+
+def _sources(hit: Hit) -> set[str]:
+    return {st.speaker for st, _ in statements(hit.passage, named_only=True)}
+
+
 def _on_question(contest: Contest, asked: frozenset[str]) -> bool:
-    """Whether the disputed subject is what was asked: it shares MIN_ASKED of the
-    question's terms (all of them if fewer), not counting the sources' names."""
+    """Whether the question asks about what the sides say: some of its terms, other than
+    the two sources' names, are words of the claim or the denial."""
     names = read("", f"x {contest.claimant} {contest.denier}").stems
-    terms = asked - names
-    shared = (set(contest.subject) - names) & terms
-    return bool(terms) and len(shared) >= min(MIN_ASKED, len(terms))
+    words = contest.words or frozenset(contest.subject)
+    return bool((asked - names) & words)
 
 
 def denies(hit: Hit) -> bool:

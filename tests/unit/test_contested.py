@@ -146,9 +146,15 @@ def test_a_question_about_one_of_the_sources_is_not_about_their_dispute() -> Non
     assert find_contests([DENIAL, CLAIM], "What does Helen Marr do?") == []
 
 
-def test_a_question_on_another_subject_is_not_flagged() -> None:
-    """Both sides are in the reply, but the question asks about prices, not job cuts."""
-    assert find_contests([CLAIM, DENIAL], "Will prices at Acme fall next year?") == []
+def test_a_denial_ranked_far_below_is_not_what_the_question_is_about() -> None:
+    """The ranking puts three passages of other sources on other matters between the
+    claim and its denial: the question is answered by the claim, not by the dispute."""
+    question = "Will Acme cut jobs next year?"
+    prices = hit(10, ("Priya Rao said prices would fall on 40 products next year.", ANALYST))
+    title = hit(11, ("Dan Okoro said the team could win the title next year.", CAPTAIN))
+    ranking = [CLAIM, prices, NARRATION, title, DENIAL]
+    assert find_contests([CLAIM, DENIAL], question, ranking) == []
+    assert find_contests([CLAIM, DENIAL], question, [CLAIM, prices, DENIAL])
 
 
 def test_an_unnamed_source_does_not_make_a_dispute() -> None:
