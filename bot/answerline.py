@@ -14,14 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.answertype import PERSON, expected_type, offers
+from index.answertype import expected_type, offers
 from index.lexical import analyse, key_terms
 from index.search import Hit
 
 SHORT_WORDS = 20  # a sentence this short is the line as it is
+LONG_WORDS = 40  # ... and this short, when the question asks for no kind the text shows
 MAX_WORDS = 26  # the longest run of clauses a cut line keeps
-TYPE_WEIGHT = 4.0  # holding the asked kind of answer outweighs a few shared terms
 LENGTH_COST = 0.04  # per word: of two runs as good, the shorter
+MIN_WORDS = 5  # a cut shorter than this is a name or a fragment ("Salt and Ember"), not a fact
 FRAME_MAX_WORDS = 6  # "A senior U.S. official said" opens a clause; longer is content
 
 # A clause boundary: punctuation then space (not "50,000"), a spaced dash, a quotation mark.
@@ -58,25 +59,54 @@ def answer_line(question: str, hit: Hit, language: str = "en") -> AnswerLine:
     """
     sentence = hit.highlight
     speaker = sentence.speaker.label() if sentence.speaker else None
-    text = best_clause(question, sentence.text, language, hit.passage.language)
+    name = sentence.speaker.name if sentence.speaker else ""
+    text = best_clause(question, sentence.text, language, hit.passage.language, name)
     return AnswerLine(text, speaker, hit.passage.paragraph, hit)
 
 
 def best_clause(
-    question: str, sentence: str, language: str = "en", text_language: str | None = None
+    question: str,
+    sentence: str,
+    language: str = "en",
+    text_language: str | None = None,
+    speaker: str = "",
 ) -> str:
     """The part of `sentence` that answers `question`: the whole of a short sentence, else
-    the run of clauses with the asked kind of answer and most question terms."""
-    whole = sentence.strip()
-    if len(_WORD.findall(whole)) <= SHORT_WORDS:
+    the run of clauses with the asked kind of answer and most question terms (the name of
+    the `speaker`, shown beside the line anyway, does not count).
+
+    The sentence stays whole when no run can be told apart as the answer: the question
+    asks for no kind the text can be checked for (unless the sentence is very long), no
+    run holds the asked kind, or two separate runs are equally good.
+    """
+    whole = _unquote(sentence.strip())
+    size = len(_WORD.findall(whole))
+    kind = expected_type(question)
+    if size <= SHORT_WORDS or (kind is None and size <= LONG_WORDS):
         return whole
     text_language = text_language or language
     terms = set(key_terms(question, language))
     if text_language != language:  # a question in another language: its words may still match
         terms |= set(key_terms(question, text_language))
-    kind = expected_type(question)
+    terms -= set(analyse(speaker, text_language))
+    runs = _runs(whole, terms, kind, text_language)
+    if not runs:
+        return whole
+    best_score = max(score for score, _, _ in runs)
+    tops = [(span, text) for score, span, text in runs if score == best_score]
+    (start, end), best = min(tops, key=lambda top: len(top[1]))
+    if best_score <= 0 or any(b <= start or a >= end for (a, b), _ in tops):
+        return whole  # nothing ties a run to the question, or two separate runs tie
+    return best
+
+
+def _runs(
+    whole: str, terms: set[str], kind: str | None, language: str
+) -> list[tuple[float, tuple[int, int], str]]:
+    """Each run of neighbouring clauses short enough for the line: (score, span, text); with
+    an asked kind, only the runs that hold one."""
     clauses = split_clauses(whole)
-    best, best_score = whole, float("-inf")
+    runs = []
     for i in range(len(clauses)):
         for j in range(i, len(clauses)):
             start, end = clauses[i][0], clauses[j][1]
@@ -84,14 +114,11 @@ def best_clause(
             size = len(_WORD.findall(text))
             if size > MAX_WORDS:
                 break
-            if not text:
+            if size < MIN_WORDS or (kind is not None and not offers(text, kind)):
                 continue
-            score = _score(text, terms, kind, text_language) - LENGTH_COST * size
-            if score > best_score:
-                best, best_score = text, score
-    if best_score <= 0:  # nothing in any clause ties it to the question: keep it all
-        return whole
-    return best
+            shared = len(terms & set(analyse(text, language)))
+            runs.append((round(shared - LENGTH_COST * size, 6), (start, end), text))
+    return runs
 
 
 def split_clauses(sentence: str) -> list[tuple[int, int]]:
@@ -116,13 +143,14 @@ def drop_frame(clause: str) -> str:
     return rest if len(_WORD.findall(rest)) >= 4 else clause
 
 
+def _unquote(text: str) -> str:
+    """A sentence that is one quotation, without its outer quotation marks."""
+    if len(text) > 2 and text[0] in '“"«„' and text[-1] in '”"»“':
+        inner = text[1:-1]
+        if not any(mark in inner for mark in '“”"«»„'):
+            return inner
+    return text
+
+
 def _trim(text: str) -> str:
     return text.strip(_EDGE).rstrip()
-
-
-def _score(text: str, terms: set[str], kind: str | None, language: str) -> float:
-    shared = len(terms & set(analyse(text, language)))
-    typed = kind is not None and kind != PERSON and offers(text, kind)
-    if kind == PERSON:
-        typed = offers(text, PERSON)
-    return shared + (TYPE_WEIGHT if typed else 0.0)
