@@ -78,16 +78,16 @@ def bench_texts(limit: int) -> list[str]:
     return list(texts)[:limit]
 
 
-def floor(kind: str, backend: str, texts: list[str]) -> tuple[Any, np.ndarray, float]:
-    """The bare encoder, this process, one thread: (encoder, vectors, seconds)."""
+def floor(kind: str, backend: str, texts: list[str]) -> tuple[Any, np.ndarray, float, float]:
+    """The bare encoder, this process, one thread: (encoder, vectors, seconds, CPU seconds)."""
     from index.encoding import load_encoders
 
     limit_threads(1)
     encoder = load_encoders(args.model, backend, ROOT / "var" / "models").by_kind()[kind]
     embed_batches(kind, encoder, texts[:EMBED_BATCH])  # warm-up
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     vectors = embed_batches(kind, encoder, texts)
-    return encoder, vectors, time.perf_counter() - started
+    return encoder, vectors, time.perf_counter() - started, time.process_time() - cpu
 
 
 class Workers:
@@ -188,6 +188,8 @@ def run(
             # How many cores the workers got: 2 workers on a busy shared machine may get less.
             "worker_cpu_seconds": round(cpu, 2),
             "cores_used": round(cpu / seconds, 2),
+            # Work per CPU second: what distributing costs, whatever share the machine gave.
+            "texts_per_cpu_second": round(len(texts) / cpu, 1) if cpu else None,
             "chunks_started_per_worker": per_worker,
             "bitwise_equal_to_floor": bool(np.array_equal(vectors, ref)),
         }
@@ -212,7 +214,7 @@ def main() -> None:
     load_before = [round(x, 2) for x in os.getloadavg()]
     texts = bench_texts(args.texts)
     kind = {"minilm": MINILM, "e5": E5}[args.kind]
-    encoder, ref, floor_seconds = floor(kind, args.backend, texts)
+    encoder, ref, floor_seconds, floor_cpu = floor(kind, args.backend, texts)
     info = EncoderInfo(encoder.name, encoder.dim)
     del encoder
     # 1, 2, 1, 2...: the load of a shared machine drifts; the fastest run of each counts.
@@ -229,6 +231,8 @@ def main() -> None:
         "floor": {
             "seconds": round(floor_seconds, 2),
             "texts_per_second": round(len(texts) / floor_seconds, 1),
+            "cores_used": round(floor_cpu / floor_seconds, 2),
+            "texts_per_cpu_second": round(len(texts) / floor_cpu, 1),
         },
         "runs": runs,
         "tries": tries,
@@ -251,7 +255,8 @@ def main() -> None:
     print(f"{len(texts)} texts, {args.kind} ({report['backend']})")
     print(
         f"floor (bare encoder, 1 process, 1 thread): {floor_seconds:.1f} s, "
-        f"{report['floor']['texts_per_second']} texts/s"
+        f"{report['floor']['texts_per_second']} texts/s, {report['floor']['cores_used']} cores "
+        f"used, {report['floor']['texts_per_cpu_second']} texts per CPU second"
     )
     for r in [*runs, kill]:
         label = f"{r['workers']} worker(s)" + (
@@ -259,7 +264,7 @@ def main() -> None:
         )
         print(
             f"{label}: {r['seconds']} s, {r['texts_per_second']} texts/s, "
-            f"{r['cores_used']} cores used, "
+            f"{r['cores_used']} cores used, {r['texts_per_cpu_second']} texts per CPU second, "
             f"chunks per worker {r['chunks_started_per_worker']}, "
             f"bitwise equal to floor: {r['bitwise_equal_to_floor']}"
         )
