@@ -152,6 +152,7 @@ def index_build(
         disable=not sys.stderr.isatty(),
     ) as bar:
         task = bar.add_task("embedding", total=None)
+        embed_many = _distributed_embedding(settings) if distributed else None
         encoders = _encoders(settings)
         thresholds = {"recall@3": min_recall_at_3, "abstention_accuracy": min_abstention}
         gate = (
@@ -159,7 +160,6 @@ def index_build(
             if eval_file
             else None
         )
-        embed_many = _distributed_embedding(settings) if distributed else None
         try:
             report = _guard(
                 lambda: build_index(

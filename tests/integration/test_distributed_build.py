@@ -25,6 +25,7 @@ from index.encoding import Encoders
 from index.fields import FIELDS, store_path
 from index.store import FaissStore
 from tests.conftest import FIXTURES, Service
+from tests.integration.support import newsbot
 
 pytestmark = pytest.mark.integration
 
@@ -215,3 +216,14 @@ def test_a_worker_killed_mid_chunk_its_chunk_is_redone_by_the_other(
     assert killed in STARTED.findall(workers.log("survivor")), "the lost chunk was redone"
     assert f"chunk {killed}: stored" not in workers.log("victim")
     assert not _chunks_left(redis_service)
+
+
+@pytest.mark.parametrize("command", [["index", "build", "--distributed"], ["embed-worker"]])
+def test_distributed_commands_say_they_need_redis(command: list[str], tmp_path: Path):
+    """Without NEWSBOT_REDIS_URL a distributed build or an embed worker stops at once with
+    the variable to set, before loading any model."""
+    result = newsbot("--index", str(tmp_path / "index"), *command)
+
+    assert result.exit_code == 1
+    assert "NEWSBOT_REDIS_URL is not set" in result.output
+    assert not (tmp_path / "index").exists()
