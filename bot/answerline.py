@@ -144,11 +144,17 @@ def drop_frame(clause: str) -> str:
 
 
 def _unquote(text: str) -> str:
-    """A sentence that is one quotation, without its outer quotation marks."""
-    if len(text) > 2 and text[0] in '“"«„' and text[-1] in '”"»“':
+    """Without quotation marks that open or close nothing within it: a sentence that is one
+    quotation loses its outer marks, the last sentence of a quotation its closing one."""
+    openers, closers = "“«„", "”»"
+    if len(text) > 2 and text[0] in openers + '"' and text[-1] in closers + '"':
         inner = text[1:-1]
-        if not any(mark in inner for mark in '“”"«»„'):
+        if not any(mark in inner for mark in openers + closers + '"'):
             return inner
+    if text and text[-1] in closers and not any(mark in text for mark in openers):
+        return text[:-1]
+    if text and text[0] in openers and not any(mark in text for mark in closers):
+        return text[1:]
     return text
 
 

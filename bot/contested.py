@@ -177,8 +177,8 @@ def _phrase(
             clause = drop_frame(sentence.text[start:end])
             read_clause = read(said.speaker, clause)
             count = len(read_clause.stems & shared)
-            if denial and (read_clause.denies or read_clause.negated):
-                count += 2
+            if denial:  # denying words first ("rumour", "not true"), then any negation
+                count += 3 if read_clause.denies else 1 if read_clause.negated else 0
             if count > best_count:
                 best, best_count = clause, count
     words = best.strip(' ,;:“”"«»„').split()

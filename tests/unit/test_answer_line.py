@@ -126,3 +126,17 @@ def test_two_separate_clauses_equally_good_keep_the_sentence_whole() -> None:
         "region by Friday, 12,000 of whom had never before walked off the job in protest."
     )
     assert best_clause("Wie viele?", sentence, "de", "en") == sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "line"),
+    [
+        ("“We never split up.”", "We never split up."),
+        ("So the deliveries are nothing but rumour.”", "So the deliveries are nothing but rumour."),
+        ("“Everyone knows it,” she said.", "“Everyone knows it,” she said."),
+    ],
+)
+def test_quotation_marks_that_match_nothing_in_the_line_are_left_out(
+    sentence: str, line: str
+) -> None:
+    assert best_clause("Did they split up?", sentence) == line
