@@ -19,6 +19,7 @@ from index.search import Hit
 
 TELEGRAM_LIMIT = 4096
 MAX_LISTED_ARTICLES = 5
+QUOTE_MARKS = '“”«»„"'  # a line already quoting someone is not put in quotation marks again
 LINE_LIMIT = 400  # characters of the answer line (a whole long sentence at most)
 
 ArticleInfo = Mapping[str, Any]  # an entry of the manifest's "articles"
@@ -78,7 +79,8 @@ def answer_text(answer: Answer) -> str | None:
     if line is None:
         return None
     who = line.speaker or phrase("the_article", answer.language)
-    return f"“{line.text}” — {who}, {phrase('paragraph', answer.language)} {line.paragraph}"
+    words = line.text if any(m in line.text for m in QUOTE_MARKS) else f"“{line.text}”"
+    return f"{words} — {who}, {phrase('paragraph', answer.language)} {line.paragraph}"
 
 
 def _articles(hits: Sequence[Hit]) -> list[Hit]:
