@@ -16,6 +16,9 @@ core as shipped:
   "contested" or `denied_by`), or when a passage that answers it holds a side of a pair
   labelled disputed (tests/data/seed_disputes.jsonl, tests/fixtures/disputes.jsonl,
   tests/fixtures/news_dev_disputes.jsonl); such questions may be flagged or not;
+  beside it the same share on answerable questions only (an unanswerable question the core
+  answers anyway, "How many rockets did ... deliver?", may well be about the disputed
+  claim, but has no answering passage to tell);
 - flagged: of the questions labelled contested, the share flagged (every one is the target).
 """
 
@@ -47,6 +50,7 @@ from index.search import Retriever, SearchIndex  # noqa: E402
 
 TARGET_LINE = 0.85
 TARGET_FALSE_FLAGS = 0.05
+FIELDS = ("line", "sentence", "passages", "false_flags", "answerable_flags", "contested")
 HERE = WORK / "answer_line"  # our own indexes: other benchmarks may be rebuilding theirs
 
 
@@ -57,6 +61,7 @@ class Row:
     sentence: list[bool]
     passages: list[bool]
     false_flags: list[bool]
+    answerable_flags: list[bool]  # the same, on answerable questions only
     contested: list[bool]
     misses: list[str]
 
@@ -99,7 +104,7 @@ def measure(qs: QuestionSet, encoders, sides: Sequence[str]) -> Row:  # noqa: AN
     answerer = Answerer(Retriever(index, encoders))
     items = load_questions(qs.questions)
     answers = answerer.answer_many([(i.question, [i.context] if i.context else []) for i in items])
-    row = Row(qs.name, [], [], [], [], [], [])
+    row = Row(qs.name, [], [], [], [], [], [], [])
     for item, answer in zip(items, answers, strict=True):
         if answer.status is not Status.ANSWERED:
             continue
@@ -120,6 +125,8 @@ def measure(qs: QuestionSet, encoders, sides: Sequence[str]) -> Row:  # noqa: AN
                 row.misses.append(f"not flagged {item.id}: {item.question!r}")
         elif not about_dispute(item, answer, sides):
             row.false_flags.append(answer.contested)
+            if item.answerable:
+                row.answerable_flags.append(answer.contested)
             if answer.contested:
                 row.misses.append(f"false flag {item.id}: {item.question!r}")
     return row
@@ -138,9 +145,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     encoders = load_encoders(DEFAULT_MODEL)
     sides = disputed_sides()
     rows = [measure(qs, encoders, sides) for qs in question_sets()]
-    total = Row("all", [], [], [], [], [], [])
+    total = Row("all", [], [], [], [], [], [], [])
     for row in rows:
-        for field in ("line", "sentence", "passages", "false_flags", "contested"):
+        for field in FIELDS:
             getattr(total, field).extend(getattr(row, field))
     if args.json:
         print(
@@ -153,18 +160,16 @@ def main(argv: Sequence[str] | None = None) -> None:
                 },
                 indent=2,
             )
-        )  # noqa: E501
+        )
         return
-    print(
-        f"machine: {platform.machine()} {platform.processor() or ''}, "
-        f"{_cpus()} CPUs, Python {platform.python_version()}"
-    )
+    print(f"machine: {platform.machine()}, CPUs: {_cpus()}, Python {platform.python_version()}")
     header = (
         "set",
         "line holds answer",
         "sentence holds",
         "passages hold",
         "false flags",
+        "false flags (answerable)",
         "contested flagged",
     )
     print(" | ".join(header))
@@ -173,10 +178,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             " | ".join(
                 [
                     row.name,
-                    *(
-                        _share(getattr(row, f))
-                        for f in ("line", "sentence", "passages", "false_flags", "contested")
-                    ),
+                    *(_share(getattr(row, f)) for f in FIELDS),
                 ]
             )
         )
@@ -190,10 +192,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                 print(f"  [{row.name}] {miss}")
 
 
-def _cpus() -> int:
+def _cpus() -> str:
     import os
 
-    return len(os.sched_getaffinity(0))
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [x for x in cpuinfo.read_text().splitlines() if x.startswith("model name")]
+        model = names[0].split(":", 1)[1].strip() if names else ""
+    return f"{len(os.sched_getaffinity(0))} x {model}".strip()
 
 
 if __name__ == "__main__":
