@@ -79,14 +79,11 @@ def timed_lines(command: list[str], env: dict[str, str]) -> dict[str, float]:
 def floor(index_dir: Path, questions: Path) -> None:
     """The floor process: both encoders and one FAISS search per question, one line each."""
     from bot.settings import Settings
-    from index.encoders import models_dir
     from index.encoding import load_encoders
     from index.store import FaissStore
 
     settings = Settings(index_dir=index_dir)
-    encoders = load_encoders(
-        settings.model, settings.encoder_backend, models_dir(settings.index_dir)
-    )
+    encoders = load_encoders(settings.model, settings.encoder_backend, settings.encoder_cache)
     store = FaissStore.load(index_dir / "e5.passage.faiss")
     with questions.open(encoding="utf-8") as handle:
         texts = [json.loads(line)["question"] for line in handle]
