@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ CHUNK_TTL_SECONDS = 24 * 3600
 WAIT_FOR_WORKERS_SECONDS = 60.0  # the build fails if no worker listens by then
 STALL_SECONDS = 900.0  # ... or if no chunk is finished for this long
 POLL_SECONDS = 0.2
+HEARTBEAT_SECONDS = 2.0  # how often a worker says it is alive
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class Cluster:
 
     def chunk_key(self, digest: str) -> str:
         return f"{self.prefix}embed:chunk:{digest}"
+
+    def worker_key(self, name: str) -> str:
+        return f"{self.prefix}embed:worker:{name}"
 
 
 def celery_app(cluster: Cluster) -> Any:
@@ -170,12 +175,14 @@ class DistributedEmbedding:
         return self.app.send_task(TASK, args=[spec, self.backend, list(texts), key], queue=QUEUE)
 
     def _await_workers(self) -> None:
+        """Until a worker's heartbeat is in Redis (a busy worker's too: it beats from its own
+        thread, while Celery's remote control waits for the chunk in hand)."""
         deadline = time.monotonic() + self.wait_for_workers
+        pattern = self.cluster.worker_key("*")
         while True:
-            replies = self.app.control.inspect(timeout=1.0).active_queues() or {}
-            live = [w for w, qs in replies.items() if any(q["name"] == QUEUE for q in qs)]
+            live = [k.decode()[len(pattern) - 1 :] for k in self.redis.scan_iter(match=pattern)]
             if live:
-                logger.info("embed workers listening: %s", ", ".join(sorted(live)))
+                logger.info("embed workers alive: %s", ", ".join(sorted(live)))
                 return
             if time.monotonic() > deadline:
                 raise IndexProblem(
@@ -183,6 +190,7 @@ class DistributedEmbedding:
                     f"{self.cluster.prefix!r}); start `newsbot embed-worker` with the same "
                     "NEWSBOT_REDIS_URL and NEWSBOT_REDIS_PREFIX"
                 )
+            time.sleep(POLL_SECONDS)
 
     def _gather(
         self,
@@ -286,6 +294,7 @@ def run_worker(
     embedder = ChunkEmbedder(cluster, models_dir, name, threads)
     if preload:
         embedder.encoders(*preload)  # ready before the first chunk arrives
+    threading.Thread(target=_beat, args=(cluster, name), daemon=True).start()
     app = celery_app(cluster)
 
     @app.task(name=TASK, acks_late=True, reject_on_worker_lost=True)
@@ -303,6 +312,19 @@ def run_worker(
             "--without-mingle",
         ]
     )
+
+
+def _beat(cluster: Cluster, name: str) -> None:
+    """Say this worker is alive, for builds to wait on; the key lapses soon after it dies."""
+    import redis
+
+    client = redis.Redis.from_url(cluster.redis_url)
+    while True:
+        try:
+            client.set(cluster.worker_key(name), "1", ex=round(HEARTBEAT_SECONDS * 3))
+        except redis.RedisError as exc:
+            logger.warning("heartbeat to Redis failed: %s", exc)
+        time.sleep(HEARTBEAT_SECONDS)
 
 
 def limit_threads(threads: int) -> None:
