@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import html
+import json
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from telegram import (
     CallbackQuery,
@@ -36,6 +39,7 @@ from bot.delivery import edit_replies, send_html, while_typing, with_retries
 from bot.engine import Engine
 from bot.feedback import vote_key
 from bot.format import hit_html, inline_items, split_messages, to_html
+from bot.history import Recent
 from bot.i18n import language_for, text
 from bot.settings import Settings
 from bot.shared import (
@@ -46,6 +50,7 @@ from bot.shared import (
     Once,
     Payloads,
     Replies,
+    SentReply,
     SharedState,
     build_shared_state,
 )
@@ -68,6 +73,13 @@ class BotState:
     engine: Engine
     answers: AnswerQueue
     shared: SharedState
+    # The keyboard each bot message shows now, as this process last set it: presses arrive
+    # with the keyboard of when they were made, and two quick presses would undo each other.
+    # (A chat's updates reach one process at a time, so this process's view is the latest.)
+    keyboards: Recent[tuple[int, int], InlineKeyboardMarkup] = field(
+        default_factory=lambda: Recent(4096)
+    )
+    keyboard_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def history(self) -> History:
@@ -345,22 +357,29 @@ async def _answer(
         else None
     )
     texts = to_html(answer, state.engine.articles)
-    earlier = await state.replies.get(asked) if edit else ()
-    if earlier:
-        ids = await edit_replies(
-            context.bot,
-            message.chat_id,
-            earlier,
-            texts,
-            reply_to=message.message_id,
-            markup=markup,
-        )
+    digest = _digest(texts, markup)
+    earlier = await state.replies.get(asked) if edit else SentReply()
+    if earlier.ids and earlier.digest == digest:
+        ids = list(earlier.ids)  # the corrected question has the same answer: nothing to edit
+    elif earlier.ids:
+        async with state.keyboard_lock:
+            ids = await edit_replies(
+                context.bot,
+                message.chat_id,
+                earlier.ids,
+                texts,
+                reply_to=message.message_id,
+                markup=markup,
+            )
+            for i in ids:
+                last = markup if i == ids[-1] and markup else InlineKeyboardMarkup([])
+                state.keyboards.put((message.chat_id, i), last)
     else:
         sent = await send_html(
             context.bot, message.chat_id, texts, reply_to=message.message_id, markup=markup
         )
         ids = [m.message_id for m in sent]
-    await state.replies.put(asked, tuple(ids))
+    await state.replies.put(asked, SentReply(tuple(ids), digest))
     metrics.LATENCY.observe(time.monotonic() - started)
     if answer.status is Status.ANSWERED:
         metrics.ANSWERED.inc()
@@ -381,6 +400,11 @@ async def _within_limit(
         notice = text("rate_limited", language, seconds=seconds)
         await _reply(context, message, html.escape(notice))
     return decision.allowed
+
+
+def _digest(texts: list[str], markup: InlineKeyboardMarkup | None) -> str:
+    keyboard = markup.to_json() if markup else ""
+    return hashlib.sha256(json.dumps([texts, keyboard]).encode()).hexdigest()[:32]
 
 
 def answer_keyboard(more: bool, shown: int, language: str) -> InlineKeyboardMarkup:
@@ -475,11 +499,28 @@ async def more_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         reply_to=asked.message_id if asked else None,
         markup=answer_keyboard(left, shown + len(blocks), more.language),
     )
-    keyboard = _without_more(message.reply_markup)
-    try:  # the pressed button has done its job; keep the feedback buttons as they are
-        await with_retries(lambda: query.edit_message_reply_markup(keyboard))
-    except BadRequest as exc:  # e.g. pressed twice quickly: "message is not modified"
-        logger.debug("could not update the pressed keyboard: %s", exc)
+    await _set_keyboard(state, query, message, _without_more)
+
+
+async def _set_keyboard(
+    state: BotState,
+    query: CallbackQuery,
+    message: Message,
+    change: Callable[[InlineKeyboardMarkup], InlineKeyboardMarkup],
+) -> None:
+    """Change a message's keyboard from what it shows now; no request when nothing changes."""
+    key = (message.chat_id, message.message_id)
+    async with state.keyboard_lock:
+        current = state.keyboards.get(key) or message.reply_markup or InlineKeyboardMarkup([])
+        keyboard = change(current)
+        if keyboard.to_dict() == current.to_dict():
+            return
+        try:
+            await with_retries(lambda: query.edit_message_reply_markup(keyboard))
+        except BadRequest as exc:  # deleted meanwhile, or too old to edit
+            logger.debug("could not update the keyboard: %s", exc)
+            return
+        state.keyboards.put(key, keyboard)
 
 
 async def _more_for(
@@ -528,6 +569,12 @@ async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not isinstance(message, Message):
         await _ack(query, text("gone", _language(update)))
         return
+    current = message.reply_markup or InlineKeyboardMarkup([])
+    ours = message.from_user is not None and message.from_user.id == context.bot.id
+    voting = any(b.callback_data in VOTES for row in current.inline_keyboard for b in row)
+    if not (ours and voting):
+        await stale_button(update, context)  # forged: no such button on any message of ours
+        return
     state = _state(context)
     asked = message.reply_to_message
     question = (
@@ -541,20 +588,18 @@ async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         state.feedback.record_vote, key, vote, question, message.text or "", message.chat.type
     )
     private = addressing.is_private(message)
-    current = message.reply_markup or InlineKeyboardMarkup([])
+    if previous == vote and not private:
+        await _ack(query, text("vote_same", language, vote=label))
+        return
     if previous == vote:
-        # Nothing to store; a private keyboard that lost the mark (its reply was edited since)
-        # shows it again.
-        shows = any(b.text == label + CHOSEN for row in current.inline_keyboard for b in row)
-        if not private or shows:
+        # Nothing to store; a keyboard that lost the mark (its reply was edited since) shows
+        # it again.
+        shown = state.keyboards.get((message.chat_id, message.message_id)) or current
+        if any(b.text == label + CHOSEN for row in shown.inline_keyboard for b in row):
             await _ack(query, text("vote_same", language, vote=label))
             return
     await _ack(query, text("thanks_up" if vote > 0 else "thanks_down", language))
-    keyboard = _with_vote(current, vote, previous, private)
-    try:
-        await with_retries(lambda: query.edit_message_reply_markup(keyboard))
-    except BadRequest as exc:  # the same keyboard already (two quick presses)
-        logger.debug("could not show the vote on the keyboard: %s", exc)
+    await _set_keyboard(state, query, message, lambda k: _with_vote(k, vote, previous, private))
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -74,11 +74,20 @@ class Payloads(Protocol):
     async def put(self, key: tuple[int, int], value: MoreSources) -> None: ...
 
 
-class Replies(Protocol):
-    """(chat id, question message id) -> the ids of the bot's messages that answered it."""
+@dataclass(frozen=True)
+class SentReply:
+    """The bot's messages that answered a question, and a digest of what they said (an edited
+    question whose answer is the same changes nothing)."""
 
-    async def get(self, key: tuple[int, int]) -> tuple[int, ...]: ...
-    async def put(self, key: tuple[int, int], ids: tuple[int, ...]) -> None: ...
+    ids: tuple[int, ...] = ()
+    digest: str = ""
+
+
+class Replies(Protocol):
+    """(chat id, question message id) -> the reply the bot sent to it."""
+
+    async def get(self, key: tuple[int, int]) -> SentReply: ...
+    async def put(self, key: tuple[int, int], reply: SentReply) -> None: ...
 
 
 class Once(Protocol):
@@ -143,13 +152,13 @@ class LocalPayloads:
 
 class LocalReplies:
     def __init__(self, size: int = 4096):
-        self.memory: Recent[tuple[int, int], tuple[int, ...]] = Recent(size)
+        self.memory: Recent[tuple[int, int], SentReply] = Recent(size)
 
-    async def get(self, key: tuple[int, int]) -> tuple[int, ...]:
-        return self.memory.get(key) or ()
+    async def get(self, key: tuple[int, int]) -> SentReply:
+        return self.memory.get(key) or SentReply()
 
-    async def put(self, key: tuple[int, int], ids: tuple[int, ...]) -> None:
-        self.memory.put(key, ids)
+    async def put(self, key: tuple[int, int], reply: SentReply) -> None:
+        self.memory.put(key, reply)
 
 
 class LocalOnce:
@@ -258,12 +267,16 @@ class RedisReplies:
     def _key(self, key: tuple[int, int]) -> str:
         return f"{self.prefix}replies:{key[0]}:{key[1]}"
 
-    async def get(self, key: tuple[int, int]) -> tuple[int, ...]:
+    async def get(self, key: tuple[int, int]) -> SentReply:
         text = await self.redis.get(self._key(key))
-        return () if text is None else tuple(int(i) for i in json.loads(text))
+        if text is None:
+            return SentReply()
+        data = json.loads(text)
+        return SentReply(tuple(int(i) for i in data["ids"]), str(data["digest"]))
 
-    async def put(self, key: tuple[int, int], ids: tuple[int, ...]) -> None:
-        await self.redis.set(self._key(key), json.dumps(list(ids)), px=int(self.ttl * 1000))
+    async def put(self, key: tuple[int, int], reply: SentReply) -> None:
+        value = json.dumps({"ids": list(reply.ids), "digest": reply.digest})
+        await self.redis.set(self._key(key), value, px=int(self.ttl * 1000))
 
 
 class RedisOnce:

@@ -13,7 +13,7 @@ import pytest
 from bot.feedback import FeedbackStore, vote_key
 from bot.feedback_pg import PostgresFeedbackStore
 from bot.settings import Settings
-from bot.shared import Feedback, LocalReplies, build_shared_state
+from bot.shared import Feedback, LocalReplies, SentReply, build_shared_state
 from tests.conftest import Service
 
 
@@ -62,9 +62,9 @@ def test_postgres_orders_two_workers_changing_one_vote(postgres_service: Service
 
 async def test_replies_are_remembered_in_process():
     replies = LocalReplies()
-    assert await replies.get((1, 2)) == ()
-    await replies.put((1, 2), (3, 4))
-    assert await replies.get((1, 2)) == (3, 4)
+    assert await replies.get((1, 2)) == SentReply()
+    await replies.put((1, 2), SentReply((3, 4), "abc"))
+    assert await replies.get((1, 2)) == SentReply((3, 4), "abc")
 
 
 async def test_two_workers_share_the_replies_to_a_question(tmp_path: Path, redis_service: Service):
@@ -75,11 +75,12 @@ async def test_two_workers_share_the_replies_to_a_question(tmp_path: Path, redis
         redis_prefix=redis_service.namespace,
     )
     a, b = build_shared_state(settings), build_shared_state(settings)
-    await a.replies.put((-100, 7), (8, 9, 10))
-    assert await b.replies.get((-100, 7)) == (8, 9, 10)
-    assert await b.replies.get((-100, 8)) == ()
-    await b.replies.put((-100, 7), (8,))  # the edited answer needs fewer messages
-    assert await a.replies.get((-100, 7)) == (8,)
+    await a.replies.put((-100, 7), SentReply((8, 9, 10), "d1"))
+    assert await b.replies.get((-100, 7)) == SentReply((8, 9, 10), "d1")
+    assert await b.replies.get((-100, 8)) == SentReply()
+    # The edited answer needs fewer messages.
+    await b.replies.put((-100, 7), SentReply((8,), "d2"))
+    assert await a.replies.get((-100, 7)) == SentReply((8,), "d2")
     ttl = await a.redis.pttl(f"{redis_service.namespace}replies:-100:7")
     assert ttl > 0
     for state in (a, b):
