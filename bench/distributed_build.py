@@ -2,7 +2,7 @@
 
     python bench/distributed_build.py [--texts 1024] [--kind minilm|e5] [--backend torch]
 
-The texts are passages (headline first, as the index embeds them) of news-dev
+The texts are passages (headline first, as the index embeds them) and sentences of news-dev
 (../shared/eval, when present) and tests/fixtures/articles, the first --texts distinct ones.
 The floor is the bare encoder on the same texts in this process, one thread, batch by batch
 as a build embeds them. Then 1 worker and 2 workers, one thread each (`--threads 1`, the
@@ -66,7 +66,7 @@ def bench_texts(limit: int) -> list[str]:
     from corpus.loader import load_corpus
     from index.passages import DEFAULT_MAX_CHARS, split_passages
 
-    field = next(f for f in FIELDS if f.name == "minilm.passage")
+    fields = [f for f in FIELDS if f.name in ("minilm.passage", "minilm.sentence")]
     texts: dict[str, None] = {}
     for folder in CORPORA:
         if not folder.is_dir():
@@ -74,7 +74,8 @@ def bench_texts(limit: int) -> list[str]:
             continue
         articles, _ = load_corpus(folder)
         passages = [p for a in articles for p in split_passages(a, DEFAULT_MAX_CHARS)]
-        texts.update(dict.fromkeys(field_texts(field, passages)))
+        for field in fields:
+            texts.update(dict.fromkeys(field_texts(field, passages)))
     return list(texts)[:limit]
 
 
