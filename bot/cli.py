@@ -22,6 +22,9 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 ASK_BATCH = 32  # questions encoded together by `ask --jsonl`
+# Commands that hold nothing to close when they finish: the console script leaves without
+# tearing the loaded models down (0.2-0.3 s of freeing the ONNX sessions and the index).
+_QUICK_EXIT: set[str] = set()
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -242,6 +245,7 @@ def ask(ctx: click.Context, question: str | None, as_json: bool, jsonl: Any) -> 
 
     if (question is None) == (jsonl is None):
         raise click.UsageError("give a QUESTION or --jsonl FILE (one of them)")
+    _QUICK_EXIT.add("ask")
     engine = _engine(ctx)
     if jsonl is None:
         answer = engine.answer(question or "")
@@ -721,3 +725,22 @@ from bot.cli_corpus import corpus, feeds  # noqa: E402 - the groups live in thei
 
 cli.add_command(corpus)
 cli.add_command(feeds)
+
+
+def main() -> None:
+    """The console script: `cli`, then a quick exit for a command that asked for one."""
+    try:
+        cli(prog_name="newsbot")
+    except SystemExit as exc:
+        if not _QUICK_EXIT:
+            raise
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):
+            click.echo(exc.code, err=True)
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe (`| head`): nothing more to say
+                code = code or 1
+        os._exit(code)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot.answer import Answer, Answerer
@@ -17,7 +18,7 @@ from index.answerability import Answerability
 from index.embedder import Embedder
 from index.encoding import Encoders, as_encoders, load_encoders
 from index.ranker import Ranker
-from index.search import Retriever, SearchIndex
+from index.search import Retriever, SearchIndex, check_encoders
 
 logger = logging.getLogger(__name__)
 
@@ -27,20 +28,24 @@ class Engine:
         """`embedder`: the encoders to use, or only MiniLM's (the packaged e5 then joins it);
         None loads what the settings name."""
         self.settings = settings
-        self.encoders = (
-            as_encoders(embedder)
-            if embedder is not None
-            else load_encoders(
-                settings.model,
-                settings.encoder_backend,
-                settings.encoder_cache,
-                settings.encoder_threads,
+        # The index files (FAISS, BM25 and what it imports) load while the encoders do:
+        # ONNX Runtime builds its sessions outside the GIL, so the two overlap.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-load") as pool:
+            pending = pool.submit(SearchIndex.load, settings.index_dir)
+            self.encoders = (
+                as_encoders(embedder)
+                if embedder is not None
+                else load_encoders(
+                    settings.model,
+                    settings.encoder_backend,
+                    settings.encoder_cache,
+                    settings.encoder_threads,
+                )
             )
-        )
-        self.ranker = Ranker.load()
-        self.answerability = Answerability.load()
-        self._lock = threading.Lock()
-        self._answerer = self._load()
+            self.ranker = Ranker.load()
+            self.answerability = Answerability.load()
+            self._lock = threading.Lock()
+            self._answerer = self._load(pending.result)
 
     @property
     def index(self) -> SearchIndex:
@@ -75,7 +80,12 @@ class Engine:
         logger.info("index reloaded (%s)", "new build" if changed else "unchanged")
         return changed
 
-    def _load(self) -> Answerer:
-        index = SearchIndex.load(self.settings.index_dir, self.encoders)
+    def _load(self, loaded: Callable[[], SearchIndex] | None = None) -> Answerer:
+        """The answerer over the published index (`loaded`: one already being read)."""
+        if loaded is None:
+            index = SearchIndex.load(self.settings.index_dir, self.encoders)
+        else:
+            index = loaded()
+            check_encoders(self.settings.index_dir, index.manifest, self.encoders)
         retriever = Retriever(index, self.encoders, self.ranker, self.answerability)
         return Answerer(retriever, self.settings.top_k)

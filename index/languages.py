@@ -12,7 +12,6 @@ import unicodedata
 from functools import cache
 
 import Stemmer
-from bm25s import stopwords as bm25_stopwords
 
 ENGLISH = "en"
 # Languages the identifier may answer; restricting it keeps short questions reliable.
@@ -32,16 +31,18 @@ _STEMMERS = {
     "pl": "polish",
     "nl": "dutch",
 }
+# Each language's stop words: bm25s's lists (its module is imported on first use: the
+# bm25s package brings scipy.sparse, which start-up loads beside the encoders).
 _STOPWORDS = {
-    "en": bm25_stopwords.STOPWORDS_EN,
-    "ru": bm25_stopwords.STOPWORDS_RUSSIAN,
-    "uk": bm25_stopwords.STOPWORDS_RUSSIAN,
-    "de": bm25_stopwords.STOPWORDS_GERMAN,
-    "es": bm25_stopwords.STOPWORDS_SPANISH,
-    "fr": bm25_stopwords.STOPWORDS_FRENCH,
-    "it": bm25_stopwords.STOPWORDS_ITALIAN,
-    "pt": bm25_stopwords.STOPWORDS_PORTUGUESE,
-    "nl": bm25_stopwords.STOPWORDS_DUTCH,
+    "en": "STOPWORDS_EN",
+    "ru": "STOPWORDS_RUSSIAN",
+    "uk": "STOPWORDS_RUSSIAN",
+    "de": "STOPWORDS_GERMAN",
+    "es": "STOPWORDS_SPANISH",
+    "fr": "STOPWORDS_FRENCH",
+    "it": "STOPWORDS_ITALIAN",
+    "pt": "STOPWORDS_PORTUGUESE",
+    "nl": "STOPWORDS_DUTCH",
 }
 _CYRILLIC_LANGUAGES = ("ru", "uk")
 _SPANISH_MARKS = re.compile(r"[¿¡]")
@@ -86,7 +87,10 @@ def stemmer(language: str) -> Stemmer.Stemmer:
 
 @cache
 def stopwords(language: str) -> frozenset[str]:
-    return frozenset(_STOPWORDS.get(normalise_language(language), ()))
+    from bm25s import stopwords as lists
+
+    name = _STOPWORDS.get(normalise_language(language))
+    return frozenset(getattr(lists, name)) if name else frozenset()
 
 
 def is_latin(text: str) -> bool:

@@ -12,16 +12,16 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from index.languages import ENGLISH, stemmer, stopwords
 
-# bm25s sets its own logger to DEBUG on import and would print every index build.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+if TYPE_CHECKING:
+    import bm25s
 
 _TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
@@ -73,6 +73,17 @@ def key_terms(question: str, language: str = ENGLISH) -> list[str]:
     return list(dict.fromkeys(_stem(w, language) for w in key_words(question, language)))
 
 
+def _bm25s():  # noqa: ANN202 - the module
+    """bm25s, imported when an index is built or loaded, not by every user of `analyse`
+    (it brings scipy.sparse: a quarter of a second at start-up, off the main thread when the
+    engine loads the index beside the encoders)."""
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG on import and would print every index build.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 class LexicalIndex:
     """BM25 over a list of texts (passages or sentences), with document frequencies."""
 
@@ -90,7 +101,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str], languages: Sequence[str]) -> LexicalIndex:
-        bm25 = bm25s.BM25()
+        bm25 = _bm25s().BM25()
         corpus = [analyse(t, lang) or [EMPTY] for t, lang in zip(texts, languages, strict=True)]
         bm25.index(corpus, show_progress=False)
         return cls(bm25)
@@ -100,7 +111,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(directory), mmap=True, show_progress=False))
+        return cls(_bm25s().BM25.load(str(directory), mmap=True, show_progress=False))
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every text for these analysed terms (unknown terms score nothing)."""

@@ -91,7 +91,7 @@ class SearchIndex:
         real = directory.resolve()  # pin the build: a swap during loading must not mix builds
         manifest = Manifest.read(real) if real.exists() else Manifest.read(directory)
         if encoders is not None:
-            _check_encoders(directory, manifest, encoders)
+            check_encoders(directory, manifest, encoders)
         for name, expected in manifest.files.items():
             path = real / name
             if not path.is_file() or path.stat().st_size != expected["bytes"]:
@@ -131,7 +131,8 @@ class SearchIndex:
         return index
 
 
-def _check_encoders(directory: Path, manifest: Manifest, encoders: Encoders | Embedder) -> None:
+def check_encoders(directory: Path, manifest: Manifest, encoders: Encoders | Embedder) -> None:
+    """Raise IndexMismatch unless the index at `directory` was built by these encoders."""
     english = encoders.minilm if isinstance(encoders, Encoders) else encoders
     if (manifest.model, manifest.dim) != (english.name, english.dim):
         raise IndexMismatch(
