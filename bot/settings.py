@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # MiniLM's intra-op threads. Unset: all cores (up to 4) for serve, ask and chat, which
     # run alone; 1 for `newsbot work` and `newsbot embed-worker`, which run one per core.
     encoder_threads: int | None = Field(default=None, ge=1, le=64)
+    # Telegram's flood limits (PTB's limiter per chat, 30 messages/s per bot shared in Redis).
+    # Off only to measure answering capacity: Telegram answers floods with 429s.
+    telegram_rate_limit: bool = True
     top_k: int = Field(default=3, ge=1, le=10)
     # Kept so that existing .env files still load: every index now holds both encoders'
     # fields (index/fields.py), so multilingual-e5 always serves. Ignored.

@@ -135,6 +135,8 @@ def build_application(
     builder = ApplicationBuilder()
     if not polling:
         builder = builder.updater(None)
+    if settings.telegram_rate_limit:  # off only to measure capacity (bench/scale_out.py)
+        builder = builder.rate_limiter(limiter)
     app = (
         builder.token(token)
         .base_url(settings.telegram_base_url)
@@ -146,7 +148,6 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=not settings.link_previews),
             )
         )
-        .rate_limiter(limiter)
         .concurrent_updates(True)  # one slow chat never holds up the others
         .connect_timeout(5.0)
         .read_timeout(15.0)
