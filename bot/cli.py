@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -370,17 +371,20 @@ def serve(ctx: click.Context) -> None:
     Webhook mode (pip install "python-telegram-bot[webhooks]"):
       NEWSBOT_WEBHOOK_URL=https://bot.example.org/hook NEWSBOT_WEBHOOK_PORT=8443 newsbot serve
     """
-    from telegram.error import InvalidToken, TelegramError
-
-    from bot.redaction import redact
-    from bot.telegram_app import build_application, run
-
     settings = _settings(ctx)
     if not _has_token(settings):
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set (environment or .env)")
     if logging.getLogger().getEffectiveLevel() > logging.INFO:
         logging.getLogger().setLevel(logging.INFO)  # a server says what it is doing
-    app = build_application(settings, _engine(ctx))  # from here on, logs hide the token
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine-load") as pool:
+        # The models and the index load while Telegram's code is imported.
+        loading = pool.submit(_engine, ctx)
+        from telegram.error import InvalidToken, TelegramError
+
+        from bot.redaction import redact
+        from bot.telegram_app import build_application, run
+
+        app = build_application(settings, loading.result())  # from here on, logs hide the token
     from bot.metrics import start_metrics
 
     start_metrics(settings)

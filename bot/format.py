@@ -282,51 +282,6 @@ def articles_list(articles: Sequence[ArticleInfo], escape: Any = html.escape) ->
     return "\n".join(lines)
 
 
-def more_html(hits: Sequence[Hit], first: int, total: int, language: str = "en") -> list[str]:
-    """Further passages for 'More sources': a header ("4–6 of 9"), then the passages."""
-    last = first + len(hits) - 1
-    span = f"{first}" if last == first else f"{first}–{last}"
-    blocks = [hit_html(h, language=language) for h in hits]
-    return split_messages([f"<b>More sources</b> ({span} of {total})", *blocks])
-
-
-def sources_html(articles: Sequence[ArticleInfo]) -> list[str]:
-    """/sources: every article, its title linked when it has a url, with outlet and date."""
-    if not articles:
-        return ["I have no articles loaded at the moment."]
-    lines = [f"<b>The articles I know</b> ({len(articles)}):"]
-    for article in articles:
-        title = html.escape(str(article.get("title") or article.get("id") or "Untitled"))
-        if article.get("url"):
-            title = f'<a href="{html.escape(str(article["url"]), quote=True)}">{title}</a>'
-        details = [str(d) for d in (article.get("source"), _date(article.get("date"))) if d]
-        lines.append(f"• {title}" + (f" — {html.escape(', '.join(details))}" if details else ""))
-    return split_messages(lines)
-
-
-def help_html(articles: Sequence[ArticleInfo], bot_username: str, group: bool) -> str:
-    """/start and /help: what the bot knows and how to ask it."""
-    how = (
-        f"Mention me (<code>@{html.escape(bot_username)} your question</code>), reply to one "
-        "of my messages, or use <code>/ask your question</code>."
-        if group
-        else "Just send me a question in a sentence. Follow-up questions work too."
-    )
-    known = articles_list(articles) if articles else "No articles are loaded yet."
-    return (
-        "I answer questions about news articles: I quote the passage that answers, with "
-        "<b>the answering sentence in bold</b>, and say who said it and in which article.\n\n"
-        f"<b>What I know about</b>\n{known}\n\n"
-        f"<b>How to ask</b>\n{how}\n"
-        "Under an answer, <b>More sources</b> shows further passages and 👍/👎 tell my "
-        "maintainers whether it helped. If the articles do not cover something, I say so "
-        "rather than guess.\n\n"
-        "/sources – the articles, with links\n"
-        "/new – start a new conversation\n"
-        "/help – this message"
-    )
-
-
 def _not_answered(answer: Answer, articles: Sequence[ArticleInfo], escape: Any, bullet: str) -> str:
     language = answer.language
     text = escape(phrase(str(answer.reason or Reason.NOT_COVERED), language))

@@ -1,6 +1,7 @@
 """Several workers, as they run in production: `newsbot receive` and `newsbot work` as
 subprocesses, against the fake Telegram Bot API on loopback and a real Redis. One worker is
-SIGKILLed mid-run: every question is still answered, none twice, each chat in order."""
+SIGKILLed mid-run: every question is still answered, each chat in order, and at most one
+reply sent twice (the one the killed worker sent but had not recorded)."""
 
 from __future__ import annotations
 
@@ -169,15 +170,25 @@ def test_three_workers_one_killed_every_question_answered_once_in_order(
 
     _wait(all_answered, 120, "every question answered", processes)
     time.sleep(4)  # a redelivery after the visibility timeout would show up by now
+    victim_chats = [u for u in users if u % SHARDS in victim_shards]
+    assert victim_chats
+    # At most one reply twice in all: the victim's update that was sent but not yet recorded
+    # when it died (Telegram has no idempotent send), and only in one of its chats.
+    duplicates = 0
     for user in users:
         sent = fake.sent_messages(user)
-        assert len(sent) == asked[user], [m.text[:60] for m in sent]  # none twice
         replied_to = [m.reply_to_message_id for m in sent]
-        assert replied_to == sorted(replied_to) and len(set(replied_to)) == len(sent)  # in order
-        kinds = ["do not cover" not in m.text for m in sent]
-        assert kinds == [i % 2 == 0 for i in range(len(sent))]  # ASK, OFF_TOPIC, ASK, ...
-    victim_chats = [u for u in users if u % SHARDS in victim_shards]
-    assert victim_chats and all(len(fake.sent_messages(u)) == 4 for u in victim_chats)
+        distinct = list(dict.fromkeys(replied_to))
+        assert len(distinct) == asked[user], [m.text[:60] for m in sent]  # none lost
+        assert distinct == sorted(distinct)  # in order
+        assert replied_to == sorted(replied_to)  # a repeat follows its first reply at once
+        extra = len(sent) - len(distinct)
+        assert extra == 0 or user in victim_chats, [m.text[:60] for m in sent]
+        duplicates += extra
+        first = [sent[replied_to.index(r)] for r in distinct]
+        kinds = ["do not cover" not in m.text for m in first]
+        assert kinds == [i % 2 == 0 for i in range(len(first))]  # ASK, OFF_TOPIC, ASK, ...
+    assert duplicates <= 1
     # Only the request the kill cut short (its body never arrived) may have been refused.
     assert [c for c in fake.rejected_calls() if c.params] == []
 

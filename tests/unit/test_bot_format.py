@@ -1,8 +1,9 @@
-"""Telegram renderings added for the bot: /sources, /help and 'More sources' headers."""
+"""Telegram renderings of the commands: /sources and /help (bot/commands.py)."""
 
 from __future__ import annotations
 
-from bot.format import TELEGRAM_LIMIT, help_html, sources_html
+from bot.commands import help_html, sources_html
+from bot.format import TELEGRAM_LIMIT
 
 ARTICLES = [
     {
