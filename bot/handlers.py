@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
@@ -41,6 +40,7 @@ from bot.feedback import vote_key
 from bot.format import hit_html, inline_items, split_messages, to_html
 from bot.history import Recent
 from bot.i18n import language_for, text
+from bot.keyboards import CHOSEN, VOTES, answer_keyboard, with_vote, without_more
 from bot.settings import Settings
 from bot.shared import (
     Feedback,
@@ -60,8 +60,6 @@ logger = logging.getLogger(__name__)
 
 MORE_PAGE = 3  # passages per 'More sources' press
 GROUP_HITS = 1  # a group sees the best passage; 'More sources' has the rest (no flooding)
-VOTES = {"fb:up": (1, "👍"), "fb:down": (-1, "👎")}  # callback data -> (vote, label)
-CHOSEN = " ✓"  # after the label of the vote a person gave (private chats)
 
 COMMAND_NAMES = NAMES
 Conversation = tuple[int, int]  # (chat id, user id): one conversation; group members are separate
@@ -407,54 +405,6 @@ def _digest(texts: list[str], markup: InlineKeyboardMarkup | None) -> str:
     return hashlib.sha256(json.dumps([texts, keyboard]).encode()).hexdigest()[:32]
 
 
-def answer_keyboard(more: bool, shown: int, language: str) -> InlineKeyboardMarkup:
-    """Under a reply: 'More sources' (page `shown` on) when there are more, then 👍 and 👎."""
-    row = []
-    if more:
-        label = text("more_sources", language)
-        row.append(InlineKeyboardButton(label, callback_data=f"more:{shown}"))
-    row += [InlineKeyboardButton(label, callback_data=data) for data, (_, label) in VOTES.items()]
-    return InlineKeyboardMarkup([row])
-
-
-def _without_more(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup:
-    """The keyboard after 'More sources' did its job: the vote buttons, as they are."""
-    buttons = [
-        b
-        for row in (markup.inline_keyboard if markup else ())
-        for b in row
-        if b.callback_data in VOTES
-    ]
-    return InlineKeyboardMarkup([buttons])
-
-
-def _with_vote(
-    markup: InlineKeyboardMarkup, vote: int, previous: int | None, private: bool
-) -> InlineKeyboardMarkup:
-    """The keyboard showing a vote: "👍 ✓" in a private chat; in a group, where everyone sees
-    the one keyboard, how many chose each side ("👍 2")."""
-    rows = []
-    for row in markup.inline_keyboard:
-        buttons = []
-        for button in row:
-            if button.callback_data in VOTES:
-                side, label = VOTES[str(button.callback_data)]
-                if private:
-                    label += CHOSEN if side == vote else ""
-                else:
-                    count = _count(button.text) + (side == vote) - (side == previous)
-                    label += f" {count}" if count > 0 else ""
-                button = InlineKeyboardButton(label, callback_data=button.callback_data)
-            buttons.append(button)
-        rows.append(buttons)
-    return InlineKeyboardMarkup(rows)
-
-
-def _count(label: str) -> int:
-    last = label.split()[-1] if label.split() else ""
-    return int(last) if last.isdigit() else 0
-
-
 # ---------------------------------------------------------------- buttons
 
 
@@ -499,7 +449,7 @@ async def more_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         reply_to=asked.message_id if asked else None,
         markup=answer_keyboard(left, shown + len(blocks), more.language),
     )
-    await _set_keyboard(state, query, message, _without_more)
+    await _set_keyboard(state, query, message, without_more)
 
 
 async def _set_keyboard(
@@ -599,7 +549,7 @@ async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await _ack(query, text("vote_same", language, vote=label))
             return
     await _ack(query, text("thanks_up" if vote > 0 else "thanks_down", language))
-    await _set_keyboard(state, query, message, lambda k: _with_vote(k, vote, previous, private))
+    await _set_keyboard(state, query, message, lambda k: with_vote(k, vote, previous, private))
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

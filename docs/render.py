@@ -2,7 +2,7 @@
 
 The answer is real: the seed article (tests/fixtures/seed) is indexed with `newsbot index build`
 into a temporary directory, the real core answers QUESTION, and the reply is the exact HTML and
-inline keyboard the bot sends (bot.format.to_html, bot.handlers.answer_keyboard). A small page
+inline keyboard the bot sends (bot.format.to_html, bot.keyboards.answer_keyboard). A small page
 styled like a Telegram chat shows it, and Debian's headless Chromium takes the screenshot.
 
     .venv/bin/python docs/render.py            # needs `apt-get install chromium`
@@ -98,7 +98,7 @@ def page(index_dir: Path) -> str:
     from bot.answer import Status
     from bot.engine import Engine
     from bot.format import to_html
-    from bot.handlers import answer_keyboard
+    from bot.keyboards import answer_keyboard
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, corpus_dir=SEED, index_dir=index_dir)  # type: ignore[call-arg]
