@@ -4,7 +4,7 @@ The answering sentence (the hit's highlight) is kept whole when it is short. A l
 cut at clause boundaries (commas, semicolons, colons, dashes, quotation marks) and the run
 of neighbouring clauses that holds the kind of answer the question asks for (a number for
 "how many", a date for "when", a name for "who": index/answertype.py) and most of the
-question's terms (index/lexical.py) is kept, without the reporting frame ("Kirby said",
+question's terms (index/lexical.py) is kept, without the reporting frame ("Dana Reyes said",
 "according to", "заявил", "sagte") since the line names its source anyway. Nothing is
 composed: the line is always a substring of the sentence.
 """
@@ -47,7 +47,7 @@ class AnswerLine:
     """The opening line: verbatim words, who says them (None: the article) and where."""
 
     text: str
-    speaker: str | None  # "John Kirby, the National Security Council’s ..." as attributed
+    speaker: str | None  # "Dana Reyes, the council's treasurer" as attributed
     paragraph: int
     hit: Hit
 
@@ -134,7 +134,7 @@ def split_clauses(sentence: str) -> list[tuple[int, int]]:
 
 
 def drop_frame(clause: str) -> str:
-    """The clause without an opening reporting frame ("Kirby said that ..." -> "...") when
+    """The clause without an opening reporting frame ("Reyes said that ..." -> "...") when
     enough is said after it to stand alone."""
     match = _REPORTING.match(clause)
     if match is None:

@@ -92,7 +92,7 @@ def find_contests(
         return []
     near = _near(hits[0], ranking if ranking is not None else hits)
     # In the words' language as the passages are read, so that stems meet.
-    asked = read("", question, getattr(hits[0].passage, "language", None)).stems
+    asked = read("", question, hits[0].passage.language).stems
     contests = []
     for claim in hits:
         for denial in hits:
@@ -111,11 +111,12 @@ def _near(best: Hit, ranking: Sequence[Hit]) -> set[int]:
     SIDE_RANK first passages not all in the best one's source's words (several passages
     of one source do not push the other side out), and the other passages of the sources
     those quote."""
-    own = _sources(best)
-    others = [h for h in ranking if not own or not (_sources(h) and _sources(h) <= own)]
+    sources = {h.row: _sources(h) for h in (best, *ranking)}
+    own = sources[best.row]
+    others = [h for h in ranking if not own or not (sources[h.row] and sources[h.row] <= own)]
     top = others[:SIDE_RANK]
-    quoted = set().union(*(_sources(h) for h in top)) - own
-    return {best.row} | {h.row for h in top} | {h.row for h in ranking if _sources(h) & quoted}
+    quoted = set().union(*(sources[h.row] for h in top)) - own
+    return {best.row} | {h.row for h in top} | {h.row for h in ranking if sources[h.row] & quoted}
 
 
 def _sources(hit: Hit) -> set[str]:

@@ -91,7 +91,7 @@ def _articles(hits: Sequence[Hit]) -> list[Hit]:
     return list(seen.values())
 
 
-def article_line(hit: Hit, language: str = "en") -> str:
+def article_line(hit: Hit) -> str:
     """Title, outlet and date of a cited article (plain text; the url beside the title)."""
     passage = hit.passage
     title = passage.title + (f" <{passage.url}>" if passage.url else "")
@@ -126,10 +126,10 @@ def to_plain(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> str:
     ]
     cited = _articles(answer.hits)
     if len(cited) == 1:
-        footer = f"{phrase('source', language)}: {article_line(cited[0], language)}"
+        footer = f"{phrase('source', language)}: {article_line(cited[0])}"
     else:
         footer = f"{phrase('sources', language)}:\n" + "\n".join(
-            f"[{n}] {article_line(h, language)}" for n, h in enumerate(cited, start=1)
+            f"[{n}] {article_line(h)}" for n, h in enumerate(cited, start=1)
         )
     head = [x for x in (dispute_line(answer), answer_text(answer)) if x]
     return "\n\n".join([*head, *blocks, footer])

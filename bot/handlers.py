@@ -25,6 +25,7 @@ from telegram import (
     LinkPreviewOptions,
     Message,
     Update,
+    User,
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -129,7 +130,10 @@ async def _reply(context: ContextTypes.DEFAULT_TYPE, message: Message, html_text
 def _language(update: object) -> str:
     """The language of the bot's fixed texts where no question says it: the user's Telegram
     language when the bot speaks it, else English."""
-    user = update.effective_user if isinstance(update, Update) else None
+    return _speaks(update.effective_user if isinstance(update, Update) else None)
+
+
+def _speaks(user: User | None) -> str:
     return language_for(user.language_code if user else None)
 
 
@@ -393,9 +397,7 @@ async def _within_limit(
     decision = await state.limiter.check(user_id)
     if not decision.allowed and decision.notify:
         seconds = max(1, round(decision.retry_after))
-        user = message.from_user
-        language = language_for(user.language_code if user else None)
-        notice = text("rate_limited", language, seconds=seconds)
+        notice = text("rate_limited", _speaks(message.from_user), seconds=seconds)
         await _reply(context, message, html.escape(notice))
     return decision.allowed
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.embedder import DEFAULT_MODEL
+from index.encoders import DEFAULT_BACKEND, Backend
 
 IdSet = Annotated[frozenset[int], NoDecode]
 
@@ -29,7 +30,7 @@ class Settings(BaseSettings):
     # How `model` runs: an ONNX export of it (fp32, or int8), which needs neither torch nor
     # sentence-transformers to serve, or torch (sentence-transformers) itself. The export is
     # made once, offline, into models_dir (default: models/ beside index_dir).
-    encoder_backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
+    encoder_backend: Backend = DEFAULT_BACKEND
     models_dir: Path | None = None
     # MiniLM's intra-op threads. Unset: all cores (up to 4) for serve, ask and chat, which
     # run alone; 1 for `newsbot work` and `newsbot embed-worker`, which run one per core.

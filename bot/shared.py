@@ -297,7 +297,7 @@ class SharedState:
     payloads: Payloads
     pressed: Once
     feedback: Feedback
-    replies: Replies = field(default_factory=lambda: LocalReplies())
+    replies: Replies = field(default_factory=LocalReplies)
     redis: Any = None  # redis.asyncio.Redis when shared, for the workers' own keys
 
     @property

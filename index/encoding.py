@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedder import Embedder
+from index.encoders import DEFAULT_BACKEND
 from index.fields import E5, MINILM, Encoder
 
 
@@ -57,7 +58,10 @@ def as_encoders(encoder: Encoders | Embedder, multilingual: Encoder | None = Non
 
 
 def load_encoders(
-    model: str, backend: str = "onnx", cache_dir: Path | None = None, threads: int | None = None
+    model: str,
+    backend: str = DEFAULT_BACKEND,
+    cache_dir: Path | None = None,
+    threads: int | None = None,
 ) -> Encoders:
     """MiniLM (or the configured model) on its backend, and the packaged multilingual-e5.
 

@@ -10,7 +10,6 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,10 @@ import pytest
 
 from bot.engine import Engine
 from bot.i18n import PHRASES
-from tests.e2e.botrunner import RunningBot, bot_settings
+from tests.e2e.botrunner import RunningBot
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("every_call_accepted")]
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 # Questions about the seed article, written from its text (never from what the bot answers).
@@ -50,25 +49,6 @@ _groups = itertools.count(-1_000_100, -1)
 
 def new_user() -> int:
     return next(_users)
-
-
-@pytest.fixture(scope="module")
-def bot(
-    fake: FakeTelegram, engine: Engine, built_index: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningBot]:
-    settings = bot_settings(
-        fake, built_index, tmp_path_factory.mktemp("bot"), admin_ids=frozenset({ADMIN})
-    )
-    running = RunningBot(settings, engine).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(autouse=True)
-def _every_call_accepted(fake: FakeTelegram, bot: RunningBot) -> Iterator[None]:
-    """Whatever a test does, the fake Telegram never has to reject one of the bot's calls."""
-    yield
-    assert fake.rejected_calls() == []
 
 
 def ask(fake: FakeTelegram, text: str, user: int | None = None, n: int = 1) -> list[SentMessage]:

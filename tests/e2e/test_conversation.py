@@ -4,34 +4,16 @@ Telegram user sees them through the fake Bot API server."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.engine import Engine
-from tests.e2e.botrunner import RunningBot, bot_settings
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.fakes.telegram_html import parse_html
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("every_call_accepted")]
 
 _users = itertools.count(30_000)
-
-
-@pytest.fixture(scope="module")
-def bot(
-    fake: FakeTelegram, engine: Engine, built_index: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningBot]:
-    running = RunningBot(bot_settings(fake, built_index, tmp_path_factory.mktemp("bot")), engine)
-    yield running.start()
-    running.stop()
-
-
-@pytest.fixture(autouse=True)
-def _every_call_accepted(fake: FakeTelegram, bot: RunningBot) -> Iterator[None]:
-    yield
-    assert fake.rejected_calls() == []
 
 
 def ask(fake: FakeTelegram, text: str, user: int) -> SentMessage:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from tests.conftest import Service
 from tests.e2e.botrunner import RunningBot, bot_settings
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("every_call_accepted")]
 
 BOT = "newsbot_test_bot"
 ADMIN = 4343
@@ -40,25 +39,6 @@ OFF_TOPIC = "What is the boiling point of water on Mount Everest?"
 
 _users = itertools.count(50_000)
 _groups = itertools.count(-1_005_000, -1)
-
-
-@pytest.fixture(scope="module")
-def bot(
-    fake: FakeTelegram, engine: Engine, built_index: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningBot]:
-    settings = bot_settings(
-        fake, built_index, tmp_path_factory.mktemp("bot"), admin_ids=frozenset({ADMIN})
-    )
-    running = RunningBot(settings, engine).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(autouse=True)
-def _every_call_accepted(fake: FakeTelegram, bot: RunningBot) -> Iterator[None]:
-    """Whatever a test does, the fake Telegram never has to reject one of the bot's calls."""
-    yield
-    assert fake.rejected_calls() == []
 
 
 def send(

@@ -10,8 +10,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -24,48 +22,13 @@ import redis
 from bot import streams
 from tests.conftest import CORPUS, MODELS, Service
 from tests.fakes.telegram_api import FakeTelegram
+from tests.processes import Processes
 
 pytestmark = pytest.mark.e2e
 
 ASK = "How many Wagner fighters were killed in combat over the last few weeks?"
 OFF_TOPIC = "What is the capital of Peru?"
 SHARDS = 4
-
-
-class Processes:
-    """Subprocesses of one test, each logging to a file; all ended by the fixture."""
-
-    def __init__(self, env: dict[str, str], logs: Path):
-        self.env, self.logs = env, logs
-        self.started: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, command: str, name: str, **env: str) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import cli; cli()", command, "--name", name],
-            env={**self.env, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.started[name] = process
-        return process
-
-    def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")
-
-    def all_logs(self) -> str:
-        return "\n".join(f"== {n}\n{self.log(n)[-3000:]}" for n in self.started)
-
-    def end(self) -> None:
-        for process in self.started.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.started.values():
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
 
 
 @pytest.fixture()

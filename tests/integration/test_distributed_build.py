@@ -8,8 +8,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +24,7 @@ from index.fields import FIELDS, store_path
 from index.store import FaissStore
 from tests.conftest import FIXTURES, Service
 from tests.integration.support import newsbot
+from tests.processes import Processes
 
 pytestmark = pytest.mark.integration
 
@@ -61,50 +60,21 @@ def local_build(corpus: Path, encoders: Encoders, tmp_path_factory: pytest.TempP
     return target
 
 
-class Workers:
-    """`newsbot embed-worker` processes with their logs."""
-
-    def __init__(self, service: Service, folder: Path):
-        self.folder = folder
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")},
-            "NEWSBOT_REDIS_URL": service.url,
-            "NEWSBOT_REDIS_PREFIX": service.namespace,
-            "NEWSBOT_WORKER_VISIBILITY_SECONDS": str(VISIBILITY_SECONDS),
-            "NEWSBOT_INDEX_DIR": str(folder / "index"),
-            "NEWSBOT_ENCODER_BACKEND": "torch",  # the session's encoders, loaded before any chunk
-        }
-        self.started: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str) -> None:
-        with (self.folder / f"{name}.log").open("wb") as log:
-            self.started[name] = subprocess.Popen(
-                [sys.executable, "-c", "from bot.cli import cli; cli()", "embed-worker"]
-                + ["--name", name],
-                env=self.env,
-                cwd=self.folder,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def log(self, name: str) -> str:
-        return (self.folder / f"{name}.log").read_text(encoding="utf-8", errors="replace")
-
-    def end(self) -> None:
-        for process in self.started.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.started.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+def _worker_env(service: Service, folder: Path) -> dict[str, str]:
+    """What `newsbot embed-worker` processes of one test run with."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")},
+        "NEWSBOT_REDIS_URL": service.url,
+        "NEWSBOT_REDIS_PREFIX": service.namespace,
+        "NEWSBOT_WORKER_VISIBILITY_SECONDS": str(VISIBILITY_SECONDS),
+        "NEWSBOT_INDEX_DIR": str(folder / "index"),
+        "NEWSBOT_ENCODER_BACKEND": "torch",  # the session's encoders, loaded before any chunk
+    }
 
 
 @pytest.fixture()
-def workers(redis_service: Service, tmp_path: Path) -> Iterator[Workers]:
-    running = Workers(redis_service, tmp_path)
+def workers(redis_service: Service, tmp_path: Path) -> Iterator[Processes]:
+    running = Processes(_worker_env(redis_service, tmp_path), tmp_path)
     try:
         yield running
     finally:
@@ -165,13 +135,13 @@ def test_two_workers_build_the_same_index_as_one_process(
     corpus: Path,
     local_build: Path,
     encoders: Encoders,
-    workers: Workers,
+    workers: Processes,
     redis_service: Service,
     tmp_path: Path,
 ):
     """Two embed workers share the chunks; the index is bitwise the local one."""
-    workers.start("e1")
-    workers.start("e2")
+    workers.start("embed-worker", "e1")
+    workers.start("embed-worker", "e2")
     report, embedding = _distributed_build(corpus, tmp_path / "index", encoders, redis_service)
 
     _assert_same_index(tmp_path / "index", local_build)
@@ -186,14 +156,14 @@ def test_a_worker_killed_mid_chunk_its_chunk_is_redone_by_the_other(
     corpus: Path,
     local_build: Path,
     encoders: Encoders,
-    workers: Workers,
+    workers: Processes,
     redis_service: Service,
     tmp_path: Path,
 ):
     """SIGKILL during a chunk: the build completes, the chunk is embedded again by the other
     worker, and no row is missing or doubled."""
-    workers.start("victim")
-    workers.start("survivor")
+    workers.start("embed-worker", "victim")
+    workers.start("embed-worker", "survivor")
     outcome: dict[str, Any] = {}
 
     def build() -> None:
