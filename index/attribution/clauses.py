@@ -64,7 +64,9 @@ def subject_before(left: str, language: str) -> tuple[Subject | None, bool]:
         return None, False
     if text.endswith(","):
         return appositive_subject(text[:-1], language), False
-    cut = max(text.rfind(c) for c in BOUNDARY)
+    # A spaced hyphen is a dash too: "LONDON, March 3 (Reuters) - The Bank of England said".
+    dash = text.rfind(" - ")
+    cut = max(max(text.rfind(c) for c in BOUNDARY), dash + 1 if dash >= 0 else -1)
     clause = text[cut + 1 :].strip()
     tokens = clause.split()
     openers = [
@@ -229,7 +231,7 @@ def up_to_name_end(tokens: list[str], language: str) -> list[str]:
             break
         if not seen_name and word.casefold() in _PREPOSITIONS and out:
             break
-        if not seen_name and language == "ru" and word.casefold() in ("во", "в", "на"):
+        if not seen_name and language == "ru" and word.casefold() in ("во", "в", "на", *v.RU_TIME):
             out = []  # "заявил во вторник глава города X": a time before the subject
             continue
         out.append(token)

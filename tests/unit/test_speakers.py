@@ -210,6 +210,31 @@ def test_a_quoted_title_is_not_speech_carried_on() -> None:
     assert names(article) == [["Ada Moss"], [None]]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "LIMA, Sept 3 (Andina) - Peru's Ministry of Health said 40 cases were confirmed.",
+            "Peru's Ministry of Health",
+        ),
+        (
+            "OSLO, March 3 - The central bank said on Thursday that rates would stay.",
+            "the central bank",
+        ),
+        ("TORONTO (AP) — Mayor Olivia Chow said the budget was final.", "Olivia Chow"),
+    ],
+)
+def test_a_dateline_is_not_part_of_the_source(sentence: str, expected: str) -> None:
+    """The wire dateline ("CITY, Month Day (Agency) -") ends before the sentence's subject."""
+    assert names([sentence]) == [[expected]]
+
+
+def test_a_time_between_a_russian_verb_and_its_subject_is_not_the_role() -> None:
+    """ "заявил во вторник глава города X": the role is the mayor's, not "вторник"."""
+    article = ["Мост откроется к сентябрю, заявил во вторник глава района Олег Пестов."]
+    assert labels(article, "ru") == [["Олег Пестов, глава района"]]
+
+
 def test_russian_attribution() -> None:
     """заявил/сказала/по словам/сообщили в, «» quotes, a dash before the tag, case forms of
     surnames, and the verb's gender choosing whom он/она means."""
