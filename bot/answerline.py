@@ -25,8 +25,10 @@ LENGTH_COST = 0.04  # per word: of two runs as good, the shorter
 MIN_WORDS = 5  # a cut shorter than this is a name or a fragment ("Salt and Ember"), not a fact
 FRAME_MAX_WORDS = 6  # "A senior U.S. official said" opens a clause; longer is content
 
-# A clause boundary: punctuation then space (not "50,000"), a spaced dash, a quotation mark.
-_BOUNDARY = re.compile(r"(?<=[,;:])\s+(?!\d{3}\b)|\s+[—–-]\s+|(?<=[”»])\s+|\s+(?=[“«„])")
+# A clause boundary: punctuation then space (not "50,000"), a spaced dash, the end of a
+# quotation that ends a clause ("“We won,” she said"). A quoted word inside a clause
+# ("renamed it “factcheckUK” during the debate") is part of it.
+_BOUNDARY = re.compile(r"(?<=[,;:])\s+(?!\d{3}\b)|\s+[—–-]\s+|(?<=[,.!?;:][”»])\s+")
 _EDGE = " \t,;:—–-“”\"«»„‘’'()"
 _WORD = re.compile(r"\S+")
 # Verbs that frame reported speech, in the languages the attribution reads; what follows

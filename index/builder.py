@@ -27,7 +27,7 @@ from index.embedder import Embedder
 from index.encoding import Encoders, as_encoders
 from index.fields import FIELDS, Encoder, Field, FieldStats, field_texts, stats_path, store_path
 from index.lexical import LexicalIndex
-from index.passages import DEFAULT_MAX_CHARS, Passage, split_passages
+from index.passages import DEFAULT_MAX_CHARS, Passage, reader_fingerprint, split_passages
 from index.ranker import fingerprint
 from index.search import (
     ARTICLE_LEXICAL,
@@ -119,6 +119,7 @@ def build_index(
                 versions=_versions(),
                 multilingual=encoders.e5.name,
                 scoring=fingerprint(),
+                reader=reader_fingerprint(),
             )
             index = SearchIndex.open(build, draft)
             calibrate(index, encoders, digest).save(build / CALIBRATION)
@@ -352,6 +353,10 @@ def staleness(
         problems.append(f"the index has no vectors of {multilingual}")
     if manifest.scoring != fingerprint():
         problems.append("the ranking model changed since the index was calibrated")
+    if manifest.reader != reader_fingerprint():
+        problems.append(
+            "the passage reader (sentences, speakers) changed since the index was built"
+        )
     return problems
 
 

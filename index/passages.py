@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from corpus.loader import Article, normalise_space
@@ -18,6 +20,20 @@ from index.sentences import split_sentences
 from index.speakers import Speaker, attribute_speakers
 
 DEFAULT_MAX_CHARS = 800
+HERE = Path(__file__).parent
+# The code that reads an article into passages: a change to it changes what an index holds
+# (sentence boundaries, speakers), so an index built by other code is stale.
+READER = (HERE / "passages.py", HERE / "sentences.py", HERE / "speakers.py", HERE / "attribution")
+
+
+@cache
+def reader_fingerprint() -> str:
+    """A digest of the passage reader's source (the files of READER)."""
+    digest = hashlib.sha256()
+    for path in READER:
+        for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -359,6 +359,7 @@ class Manifest:
     multilingual: str | None = None  # the second encoder, for questions not in English
     stores: dict[str, dict[str, Any]] = field(default_factory=dict)  # file -> IndexSpec, bytes
     scoring: str = ""  # fingerprint of the ranker the calibration was measured with
+    reader: str = ""  # fingerprint of the code that read the articles into passages
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"

@@ -19,7 +19,7 @@ from index.embedder import DEFAULT_MODEL
 from index.encoding import Encoders
 from index.fields import E5, FIELDS, MINILM, Field, field_texts
 from index.multilingual import MULTILINGUAL_MODEL
-from index.passages import split_passages
+from index.passages import reader_fingerprint, split_passages
 from index.ranker import fingerprint
 from index.search import SearchIndex
 from index.store import FORMAT_VERSION, FaissStore
@@ -57,12 +57,27 @@ def test_manifest_says_what_the_index_was_built_from_and_with(built_index: Path)
     assert manifest["chunking"] == {"unit": "paragraph", "split": "sentences", "max_chars": 800}
     assert manifest["format_version"] == FORMAT_VERSION == 2
     assert manifest["scoring"] == fingerprint()
+    assert manifest["reader"] == reader_fingerprint()
     assert manifest["build_id"] == build.name
     built_at = dt.datetime.fromisoformat(manifest["built_at"])
     assert built_at.utcoffset() == dt.timedelta(0)
     assert dt.timedelta(0) <= dt.datetime.now(dt.UTC) - built_at < dt.timedelta(hours=1)
     assert [(a["id"], a["passages"]) for a in manifest["articles"]] == [(SEED_ID, 16)]
     assert {"faiss-cpu", "sentence-transformers", "torch"} <= set(manifest["versions"])
+
+
+def test_an_index_read_by_other_passage_code_is_stale(
+    built_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New sentence or speaker rules change what passages hold: `index build --if-stale`
+    must rebuild, not keep serving the old speakers."""
+    from index import builder
+
+    assert builder.staleness(CORPUS, built_index, DEFAULT_MODEL, 800) == []
+    monkeypatch.setattr(builder, "reader_fingerprint", lambda: "0" * 16)
+    assert builder.staleness(CORPUS, built_index, DEFAULT_MODEL, 800) == [
+        "the passage reader (sentences, speakers) changed since the index was built"
+    ]
 
 
 def test_manifest_lists_every_file_of_the_build_with_its_size_and_sha256(built_index: Path):
