@@ -90,6 +90,26 @@ def test_a_number_written_with_a_comma_is_not_a_clause_boundary() -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "parts"),
+    [
+        (
+            "The club renamed its account “northgatefacts” during the derby on Sunday.",
+            ["The club renamed its account “northgatefacts” during the derby on Sunday."],
+        ),
+        (
+            "“We will win the title,” the captain said after the match.",
+            ["“We will win the title,”", "the captain said after the match."],
+        ),
+    ],
+)
+def test_a_quotation_ends_a_clause_only_where_the_quoted_words_end_one(
+    sentence: str, parts: list[str]
+) -> None:
+    """A quoted name inside a clause stays in it, so no line ends in "its account"."""
+    assert [sentence[a:b] for a, b in split_clauses(sentence)] == parts
+
+
+@pytest.mark.parametrize(
     ("clause", "rest"),
     [
         ("Hollis said the terminal will open in May.", "the terminal will open in May."),
