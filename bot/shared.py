@@ -19,6 +19,7 @@ import json
 import time
 import uuid
 from collections.abc import Hashable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,6 +34,11 @@ if TYPE_CHECKING:
 Conversation = tuple[int, int]  # (chat id, user id)
 PAYLOAD_TTL_SECONDS = 7 * 24 * 3600  # a "More sources" button older than this asks again
 PRESSED_TTL_SECONDS = 3600
+
+# The update a worker is handling (`bot.worker` sets it around the handlers). A worker that
+# dies mid-update leaves it to another, which handles it again: what the first one counted for
+# it (the user's rate limit) must not be counted twice.
+HANDLING: ContextVar[int | None] = ContextVar("newsbot_handling", default=None)
 
 
 @dataclass(frozen=True)
@@ -211,12 +217,15 @@ class RedisHistory:
 
 
 # Sliding window in a sorted set, atomically, on Redis's clock (workers' clocks may differ).
+# A member is one question (its update where known): the same update checked again (handled
+# again after its worker died) gets the same decision, counted once, its notice not lost.
 _LIMIT_SCRIPT = """
 local key, warned = KEYS[1], KEYS[2]
 local limit, period, member = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+if redis.call('ZSCORE', key, member) then return {1, 0, 0} end
 if redis.call('ZCARD', key) < limit then
   redis.call('ZADD', key, now, member)
   redis.call('PEXPIRE', key, period)
@@ -225,8 +234,8 @@ if redis.call('ZCARD', key) < limit then
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 local retry = tonumber(oldest[2]) + period - now
-local notify = redis.call('SET', warned, '1', 'NX', 'PX', period)
-if notify then return {0, retry, 1} end
+if redis.call('SET', warned, member, 'NX', 'PX', period) then return {0, retry, 1} end
+if redis.call('GET', warned) == member then return {0, retry, 1} end
 return {0, retry, 0}
 """
 
@@ -240,7 +249,9 @@ class RedisLimiter:
 
     async def check(self, user: int) -> Decision:
         keys = [f"{self.prefix}limit:{user}", f"{self.prefix}limit-warned:{user}"]
-        args = [self.limit, int(self.period * 1000), uuid.uuid4().hex]
+        update = HANDLING.get()
+        member = uuid.uuid4().hex if update is None else f"update:{update}"
+        args = [self.limit, int(self.period * 1000), member]
         allowed, retry_ms, notify = await self._script(keys=keys, args=args)
         return Decision(bool(allowed), max(0.0, int(retry_ms) / 1000), bool(notify))
 
@@ -354,35 +365,52 @@ def build_shared_state(settings: Settings) -> SharedState:
 
 # ---------------------------------------------------------------- Telegram's flood limit
 
-# Fixed one-second windows on Redis's clock: 0 when the request may go now, else the
-# milliseconds to the next window. Returns the window too (for tests and logs).
+# Slots evenly spaced on Redis's clock (a virtual schedule, as GCRA keeps): KEYS[1] holds the
+# time (µs) the next slot is free; each call reserves it and moves it on by ARGV[1] µs. Returns
+# the µs to wait for the slot reserved, and the second it falls in (for tests and logs).
 _FLOOD_SCRIPT = """
 local t = redis.call('TIME')
-local key = KEYS[1] .. t[1]
-local n = redis.call('INCR', key)
-if n == 1 then redis.call('EXPIRE', key, 2) end
-if n <= tonumber(ARGV[1]) then return {0, tonumber(t[1])} end
-return {1000 - math.floor(tonumber(t[2]) / 1000), tonumber(t[1])}
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local at = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+local following = at + tonumber(ARGV[1])
+local keep = math.ceil((following - now) / 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%.0f', following), 'PX', keep)
+return {at - now, math.floor(at / 1000000)}
 """
 TELEGRAM_MESSAGES_PER_SECOND = 30  # Telegram's limit per bot, whatever the number of workers
+# Telegram counts requests as they arrive, and the way there (each worker's event loop, its
+# connection pool, the network) delays some more than others: a second's slots are spread
+# over a little more than a second, so that jitter of up to 3 slots (~0.1 s) still leaves no
+# second at Telegram's end with more than its limit.
+FLOOD_WINDOW_SECONDS = 1.1
 
 
 class SharedFlood:
-    """At most `per_second` requests to chats per second for the whole bot, across workers.
+    """At most `per_second` requests to chats in any second for the whole bot, across workers:
+    one every `window / per_second` seconds, in the order asked for. (Fixed one-second windows
+    let twice as many through across the turn of a second, and a burst of a whole second's
+    slots at once reaches Telegram spread by its own jitter.)
 
     PTB's AIORateLimiter keeps the limit per process; chats' own limits need nothing more
     (each chat is answered by one worker at a time), the bot-wide one does."""
 
-    def __init__(self, redis: Redis, prefix: str, per_second: int = TELEGRAM_MESSAGES_PER_SECOND):
-        self.key, self.per_second = f"{prefix}flood:", per_second
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        per_second: int = TELEGRAM_MESSAGES_PER_SECOND,
+        window: float = FLOOD_WINDOW_SECONDS,
+    ):
+        self.key = f"{prefix}flood:next"
+        self.interval_us = round(window * 1_000_000 / per_second)
         self._script = redis.register_script(_FLOOD_SCRIPT)
 
     async def slot(self) -> int:
-        """Wait for a slot; return the second (Redis's clock) it was granted in."""
+        """Reserve the next free slot and wait for it; return the second (Redis's clock) it
+        falls in."""
         import asyncio
 
-        while True:
-            wait_ms, second = await self._script(keys=[self.key], args=[self.per_second])
-            if not wait_ms:
-                return int(second)
-            await asyncio.sleep(int(wait_ms) / 1000)
+        wait_us, second = await self._script(keys=[self.key], args=[self.interval_us])
+        if int(wait_us) > 0:
+            await asyncio.sleep(int(wait_us) / 1_000_000)
+        return int(second)

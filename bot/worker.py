@@ -10,7 +10,9 @@ An update is handled at most once: a reply record `replied:<update_id>` is set (
 acknowledged, one still "working" elsewhere waits for that worker or for the record to
 expire. Entries are XACKed after they are handled; on taking a shard the worker claims
 (XAUTOCLAIM) what its previous owner left pending, and now and then whatever has been
-pending longer than NEWSBOT_WORKER_VISIBILITY_SECONDS.
+pending longer than NEWSBOT_WORKER_VISIBILITY_SECONDS. While an update is handled,
+`bot.shared.HANDLING` names it: handled again after its worker died, its question is still
+counted once against the user's rate limit.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot import metrics, streams
+from bot import metrics, shared, streams
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -272,6 +274,7 @@ class Worker:
                 break  # our own record from before a cancellation
             await asyncio.sleep(0.2)  # another worker is on it: its answer or its expiry
         started = time.monotonic()
+        handling = shared.HANDLING.set(update_id)  # a second try counts nothing twice
         try:
             await self.app.process_update(Update.de_json(data, self.app.bot))
         except asyncio.CancelledError:
@@ -279,6 +282,8 @@ class Worker:
         except Exception:  # handlers' errors go to on_error; this is PTB's or a bad update
             metrics.ERRORS.inc()
             logger.exception("worker %s: update %s could not be handled", self.name, update_id)
+        finally:
+            shared.HANDLING.reset(handling)
         await self.redis.set(record, "done", ex=streams.REPLIED_TTL_SECONDS)
         metrics.UPDATES_PROCESSED.labels(role="worker").inc()
         logger.info(

@@ -6,13 +6,10 @@ reply sent twice (the one the killed worker sent but had not recorded)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
-import socket
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,15 @@ import pytest
 import redis
 
 from bot import streams
-from tests.conftest import CORPUS, MODELS, Service
+from tests.conftest import Service
+from tests.e2e.workers import (  # noqa: F401 - the `processes` fixture
+    SHARDS,
+    chat_replies,
+    free_port,
+    owners,
+    processes_fixture,
+    wait_for,
+)
 from tests.fakes.telegram_api import FakeTelegram
 from tests.processes import Processes
 
@@ -28,68 +33,6 @@ pytestmark = pytest.mark.e2e
 
 ASK = "How many Wagner fighters were killed in combat over the last few weeks?"
 OFF_TOPIC = "What is the capital of Peru?"
-SHARDS = 4
-
-
-@pytest.fixture()
-def processes(
-    fake: FakeTelegram, built_index: Path, tmp_path: Path, redis_service: Service
-) -> Iterator[Processes]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("NEWSBOT_", "TELEGRAM_")) and k != "PYTHONPATH"
-    }
-    env.update(
-        {
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-            "TELEGRAM_BOT_TOKEN": fake.token,
-            "TELEGRAM_BASE_URL": fake.base_url,
-            "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
-            "NEWSBOT_INDEX_DIR": str(built_index),
-            "NEWSBOT_CORPUS_DIR": str(CORPUS),
-            "NEWSBOT_MODELS_DIR": str(MODELS),
-            "NEWSBOT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
-            "NEWSBOT_REDIS_URL": redis_service.url,
-            "NEWSBOT_REDIS_PREFIX": redis_service.namespace,
-            "NEWSBOT_STREAM_SHARDS": str(SHARDS),
-            "NEWSBOT_RECEIVER_LEASE_SECONDS": "1.5",
-            "NEWSBOT_WORKER_VISIBILITY_SECONDS": "3",
-            "NEWSBOT_RELOAD_CHECK_SECONDS": "0",
-            "NEWSBOT_FEEDS_INTERVAL_SECONDS": "0",
-            "NEWSBOT_TYPING_AFTER_SECONDS": "0",
-            "TOKENIZERS_PARALLELISM": "false",
-            "OMP_NUM_THREADS": "1",
-        }
-    )
-    started = Processes(env, tmp_path)
-    try:
-        yield started
-    finally:
-        started.end()
-
-
-def _wait(condition: Callable[[], Any], timeout: float, what: str, procs: Processes) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n{procs.all_logs()}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _owners(client: redis.Redis, prefix: str) -> dict[int, str | None]:
-    return {
-        shard: (v.decode() if (v := client.get(streams.shard_owner(prefix, shard))) else None)
-        for shard in range(SHARDS)
-    }
 
 
 def test_three_workers_one_killed_every_question_answered_once_in_order(
@@ -98,7 +41,7 @@ def test_three_workers_one_killed_every_question_answered_once_in_order(
     client = redis.Redis.from_url(redis_service.url)
     prefix = redis_service.namespace
     processes.start("receive", "receiver-1")
-    port = _free_port()
+    port = free_port()
     workers = [
         processes.start(
             "work", f"worker-{i}", **({"NEWSBOT_METRICS_PORT": str(port)} if i == 1 else {})
@@ -107,10 +50,10 @@ def test_three_workers_one_killed_every_question_answered_once_in_order(
     ]
 
     def ready() -> bool:
-        owners = _owners(client, prefix)
-        return all(owners.values()) and len(set(owners.values())) == 3  # each has its share
+        now = owners(client, prefix)
+        return all(now.values()) and len(set(now.values())) == 3  # each has its share
 
-    _wait(ready, 180, "three workers sharing all shards", processes)
+    wait_for(ready, 180, "three workers sharing all shards", processes)
     users = [41_001 + i for i in range(8)]  # two chats on each of the four shards
     asked = {u: 0 for u in users}
 
@@ -121,9 +64,9 @@ def test_three_workers_one_killed_every_question_answered_once_in_order(
                 asked[user] += 1
 
     ask_round(3)
-    victim_shards = [s for s, owner in _owners(client, prefix).items() if owner == "worker-0"]
+    victim_shards = [s for s, owner in owners(client, prefix).items() if owner == "worker-0"]
     # Killed while answering: it has answered one, and more of its chats' questions wait.
-    _wait(lambda: "handled update" in processes.log("worker-0"), 60, "worker-0 busy", processes)
+    wait_for(lambda: "handled update" in processes.log("worker-0"), 60, "worker-0 busy", processes)
     workers[0].send_signal(signal.SIGKILL)
     workers[0].wait(10)
     ask_round(1)
@@ -131,7 +74,7 @@ def test_three_workers_one_killed_every_question_answered_once_in_order(
     def all_answered() -> bool:
         return all(len(fake.sent_messages(u)) >= asked[u] for u in users)
 
-    _wait(all_answered, 120, "every question answered", processes)
+    wait_for(all_answered, 120, "every question answered", processes)
     time.sleep(4)  # a redelivery after the visibility timeout would show up by now
     victim_chats = [u for u in users if u % SHARDS in victim_shards]
     assert victim_chats
@@ -139,16 +82,12 @@ def test_three_workers_one_killed_every_question_answered_once_in_order(
     # when it died (Telegram has no idempotent send), and only in one of its chats.
     duplicates = 0
     for user in users:
-        sent = fake.sent_messages(user)
-        replied_to = [m.reply_to_message_id for m in sent]
-        distinct = list(dict.fromkeys(replied_to))
-        assert len(distinct) == asked[user], [m.text[:60] for m in sent]  # none lost
-        assert distinct == sorted(distinct)  # in order
-        assert replied_to == sorted(replied_to)  # a repeat follows its first reply at once
-        extra = len(sent) - len(distinct)
-        assert extra == 0 or user in victim_chats, [m.text[:60] for m in sent]
-        duplicates += extra
-        first = [sent[replied_to.index(r)] for r in distinct]
+        chat = chat_replies(fake, user)  # in order
+        texts = [m.text[:60] for m in fake.sent_messages(user)]
+        assert len(chat.answered) == asked[user], texts  # none lost
+        assert not chat.repeated or user in victim_chats, texts
+        duplicates += len(chat.repeated)
+        first = [chat.first(q) for q in chat.answered]
         kinds = ["do not cover" not in m.text for m in first]
         assert kinds == [i % 2 == 0 for i in range(len(first))]  # ASK, OFF_TOPIC, ASK, ...
     assert duplicates <= 1
@@ -156,8 +95,8 @@ def test_three_workers_one_killed_every_question_answered_once_in_order(
     assert [c for c in fake.rejected_calls() if c.params] == []
 
     # The dead worker's shards were taken over; the streams hold nothing unacknowledged.
-    owners = _owners(client, prefix)
-    assert all(owners.values()) and "worker-0" not in owners.values()
+    now = owners(client, prefix)
+    assert all(now.values()) and "worker-0" not in now.values()
     for shard in range(SHARDS):
         assert client.xpending(streams.stream(prefix, shard), streams.GROUP)["pending"] == 0
     # worker-1's /healthz and /metrics
@@ -182,14 +121,16 @@ def test_a_second_receiver_takes_over_when_the_first_dies(
     prefix = redis_service.namespace
     first = processes.start("receive", "receiver-a")
     lease = streams.lease(prefix)
-    _wait(lambda: client.get(lease) == b"receiver-a", 60, "the first receiver's lease", processes)
+    wait_for(
+        lambda: client.get(lease) == b"receiver-a", 60, "the first receiver's lease", processes
+    )
     processes.start("receive", "receiver-b")
     ids = [fake.send_text(f"question {i}?", user_id=42_000 + i) for i in range(3)]
     fake.wait_for_updates_consumed(timeout=30)
-    _wait(lambda: "waits" in processes.log("receiver-b"), 30, "the second to wait", processes)
+    wait_for(lambda: "waits" in processes.log("receiver-b"), 30, "the second to wait", processes)
     first.send_signal(signal.SIGKILL)
     first.wait(10)
-    _wait(lambda: client.get(lease) == b"receiver-b", 30, "the takeover", processes)
+    wait_for(lambda: client.get(lease) == b"receiver-b", 30, "the takeover", processes)
     ids += [fake.send_text(f"question {i}?", user_id=42_000 + i) for i in range(3, 6)]
     fake.wait_for_updates_consumed(timeout=30)
 
@@ -200,7 +141,7 @@ def test_a_second_receiver_takes_over_when_the_first_dies(
                 found.append(json.loads(fields[b"update"])["update_id"])
         return found
 
-    _wait(lambda: len(streamed()) >= 6, 30, "six streamed updates", processes)
+    wait_for(lambda: len(streamed()) >= 6, 30, "six streamed updates", processes)
     assert sorted(streamed()) == sorted(ids)  # each once, none lost at the takeover
     assert int(client.get(streams.offset(prefix))) == max(ids) + 1
     for i, update_id in enumerate(ids):
