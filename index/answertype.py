@@ -1,5 +1,6 @@
-"""What kind of answer a question wants (a number, a date, a person, a place) and whether a
-sentence offers one: "How many rockets?" is not answered by a sentence with no number in it.
+"""What kind of answer a question wants (a number, an amount of money, a date, a person, a
+place) and whether a sentence offers one: "How many rockets?" is not answered by a sentence
+with no number in it, "How much does it cost?" by one with no amount of money.
 """
 
 from __future__ import annotations
@@ -7,19 +8,32 @@ from __future__ import annotations
 import re
 
 NUMBER, DATE, PERSON, PLACE, AGE = "number", "date", "person", "place", "age"
+MONEY = "money"  # a number that is an amount of money: "how much does it cost?"
 
 _EXPECT = [
     (
         NUMBER,
         r"\bhow (?:many|much|big|large|old|long|often)\b|\bwhat (?:share|percentage|percent|"
         r"fraction|proportion|number|amount|sum|size)\b|\bhow \w+ (?:percent|per ?cent)\b|"
-        r"\bсколько\b|\bскільки\b|\bwie (?:viele?|alt|lange)\b|\bcu[aá]nt[oa]s?\b|%|\$\$",
+        r"\bсколько\b|\bскільки\b|\bwie (?:viele?|alt|lange)\b|\bcu[aá]nt[oa]s?\b|%",
     ),
     (
         DATE,
         r"\bwhen\b|\bwen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|"
         r"\bsince when\b|\bкогда\b|\bколи\b|\bв каком году\b|\bу якому році\b|\bwann\b|"
         r"\bcu[aá]ndo\b|\bin welchem jahr\b|\ben qu[eé] a[nñ]o\b",
+    ),
+    (
+        MONEY,
+        r"\bhow much\b[^?]{0,60}?\b(?:cost|costs|costing|pay|pays|paid|paying|spend|spends|spent|"
+        r"spending|worth|insured|owe|owes|owed|money|price|priced|charge|charges|charged|earn|"
+        r"earns|earned|raise|raised|budget|profit|revenue|bond|fine|fined|fund|funding|invest|"
+        r"invested|salary|wages?|sell|sold|fetch|fetched)\b|"
+        r"\bwhat (?:is|was|will be) the (?:price|cost|value)\b|\$\$|"
+        r"\bсколько (?:стои\w*|стоил\w*|плат\w*|заплат\w*|потрат\w*|денег|получ\w*)|"
+        r"\bскільки (?:кошту\w*|коштував\w*|плат\w*|грошей)|"
+        r"\bwie viel (?:kostet|kosten|kostete\w*|geld|zahl\w*|bezahl\w*)|"
+        r"\bcu[aá]nto (?:cuesta\w*|cost[oó]|pag\w*|dinero|gast\w*)",
     ),
     (PERSON, r"\bwho(?:m|se)?\b|\bкто\b|\bкого\b|\bхто\b|\bwer\b|\bqui[eé]n(?:es)?\b"),
     (
@@ -41,6 +55,12 @@ _HAS = {
         r"september|october|november|december|monday|tuesday|wednesday|thursday|friday|"
         r"saturday|sunday|yesterday|today|tomorrow)\b|\b(?:last|next|this|past) (?:week|month|"
         r"year|weeks|months|years)\b|\bago\b|\bsince\b",
+        re.IGNORECASE,
+    ),
+    MONEY: re.compile(
+        r"[$€£¥₽₴]|\b(?:dollars?|euros?|pounds?|pence|cents?|yuan|yen|rupees?|rs\.?|lakhs?|"
+        r"crores?|francs?|rubles?|roubles?|hryvnias?|usd|eur|gbp|rub|chf)\b|"
+        r"\b(?:рубл|доллар|евро|гривн)\w*|\b(?:dollar|pfund|franken)\b",
         re.IGNORECASE,
     ),
     # A person: two capitalised words in a row, or a title and a name ("Mr. Okafor").
@@ -89,8 +109,12 @@ def expected_type(question: str) -> str | None:
         for kind, pattern in _EXPECT_RE
         if (match := pattern.search(head)) is not None
     )
-    # "Who paid, and how much?" asks for two things: no single kind to insist on.
+    # "Who paid, and how much?" asks for two things: no single kind to insist on. An amount
+    # of money is the number a "how much does it cost" asks for, not a second kind.
     kinds = {kind for _, kind in found}
+    if MONEY in kinds:
+        kinds.discard(NUMBER)
+        found = [(start, kind) for start, kind in found if kind != NUMBER]
     return found[0][1] if len(kinds) == 1 else None
 
 

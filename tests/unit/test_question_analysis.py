@@ -6,7 +6,17 @@ import pytest
 
 from bot.answer import Reason, Status, _precheck, clean_question, follow_up_context, is_latin
 from bot.smalltalk import is_small_talk
-from index.answertype import AGE, DATE, NUMBER, PERSON, PLACE, expected_type, focus_text, offers
+from index.answertype import (
+    AGE,
+    DATE,
+    MONEY,
+    NUMBER,
+    PERSON,
+    PLACE,
+    expected_type,
+    focus_text,
+    offers,
+)
 from index.lexical import analyse, key_words
 
 
@@ -15,7 +25,15 @@ from index.lexical import analyse, key_words
     [
         ("How many Wagner troops are in Ukraine?", NUMBER),
         ("what share of the dead were convicts", NUMBER),
-        ("wagner $$ per month??", NUMBER),
+        ("wagner $$ per month??", MONEY),
+        ("How much does the new stadium cost?", MONEY),
+        ("How much did the club pay to sign him?", MONEY),
+        ("how much is the contract worth", MONEY),
+        ("How much have the shares gained since January?", NUMBER),
+        ("how much rain fell overnight", NUMBER),
+        ("Сколько стоит ремонт моста?", MONEY),
+        ("Wie viel kostet die Verlängerung?", MONEY),
+        ("¿Cuánto cuesta el billete?", MONEY),
         ("In which year was the Wagner group founded?", DATE),
         ("When did the U.S. impose restrictions?", DATE),
         ("Who founded Wagner?", PERSON),
@@ -54,6 +72,11 @@ def test_a_sentence_offers_a_number_a_date_or_a_speaker() -> None:
     assert not offers("the group received weapons", PERSON)
     assert not offers("He is 61", AGE)
     assert offers("the 61-year-old businessman", AGE)
+    assert offers("it spends $100 million a month", MONEY)
+    assert offers("a fee of 4.5 million pounds", MONEY)
+    assert offers("ремонт обойдётся в 386 млн рублей", MONEY)
+    assert offers("Die Kosten liegen bei 96 Millionen Euro", MONEY)
+    assert not offers("about 50,000 personnel", MONEY)
 
 
 def test_numbers_match_with_or_without_thousands_separators() -> None:
