@@ -1,20 +1,25 @@
 """The bot's PTB handlers: thin - read the update, ask the answering queue, format, reply.
 
-Handlers reach the loaded engine and the bot's state through `context.bot_data["state"]`
-(a `BotState`, built once in `bot.telegram_app`): history, limits, button payloads and
-feedback behind the seams of `bot.shared`, in process or shared by several workers.
+Handlers reach the engine and the bot's state through `context.bot_data["state"]` (a
+`BotState`, built once in `bot.telegram_app`): history, limits, button payloads and feedback
+behind the seams of `bot.shared`, in process or shared by several workers. `newsbot serve`
+polls while the engine is still loading: what needs it waits for it (`await state.ready()`;
+questions wait in the answering queue), the rest answers at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import html
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from telegram import (
@@ -69,9 +74,10 @@ Conversation = tuple[int, int]  # (chat id, user id): one conversation; group me
 @dataclass
 class BotState:
     settings: Settings
-    engine: Engine
+    loading: Future[Engine]  # done at once, or loading (`start_loading`) while the bot polls
     answers: AnswerQueue
     shared: SharedState
+    loader: Callable[[], Engine] | None = None  # how to load it, when not given loaded
     # The keyboard each bot message shows now, as this process last set it: presses arrive
     # with the keyboard of when they were made, and two quick presses would undo each other.
     # (A chat's updates reach one process at a time, so this process's view is the latest.)
@@ -79,6 +85,33 @@ class BotState:
         default_factory=lambda: Recent(4096)
     )
     keyboard_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def engine(self) -> Engine:
+        """The loaded engine: only after `await ready()` (or an answer, which waits for it)."""
+        return self.loading.result(timeout=0)
+
+    def start_loading(self) -> None:
+        """Load the engine on a thread of its own, once; what needs it waits for it."""
+        loader, loading = self.loader, self.loading
+        if loader is None or loading.running() or loading.done():
+            return
+        loading.set_running_or_notify_cancel()
+
+        def load() -> None:
+            try:
+                loading.set_result(loader())
+            except BaseException as exc:  # for the waiting handlers and `newsbot serve`
+                loading.set_exception(exc)
+
+        threading.Thread(target=load, name="engine-load").start()
+
+    async def ready(self) -> Engine:
+        """The engine once it has loaded (EngineFailed if it could not)."""
+        if not self.loading.done():
+            with contextlib.suppress(Exception):  # raised below, as EngineFailed
+                await asyncio.wrap_future(self.loading)
+        return _loaded(self.loading)
 
     @property
     def history(self) -> History:
@@ -106,13 +139,22 @@ class BotState:
 
     @classmethod
     def create(
-        cls, settings: Settings, engine: Engine, shared: SharedState | None = None
+        cls,
+        settings: Settings,
+        engine: Engine | Callable[[], Engine],
+        shared: SharedState | None = None,
     ) -> BotState:
+        """`engine`: loaded, or how to load it (`newsbot serve`: after `start_loading()`)."""
+        loading: Future[Engine] = Future()
+        loader = engine if callable(engine) else None
+        if loader is None:
+            loading.set_result(engine)
         return cls(
             settings=settings,
-            engine=engine,
-            answers=AnswerQueue(engine),
+            loading=loading,
+            answers=AnswerQueue(_WhenLoaded(loading)),
             shared=shared if shared is not None else build_shared_state(settings),
+            loader=loader,
         )
 
     def allowed(self, user_id: int | None, chat_id: int | None) -> bool:
@@ -120,6 +162,29 @@ class BotState:
         if not (s.allowed_user_ids or s.allowed_chat_ids) or user_id in s.admin_ids:
             return True
         return user_id in s.allowed_user_ids or chat_id in s.allowed_chat_ids
+
+
+class EngineFailed(Exception):
+    """The engine did not load: `newsbot serve` stops and says why, once."""
+
+
+def _loaded(loading: Future[Engine]) -> Engine:
+    """The engine, waiting for it to load (on a thread, or once done)."""
+    try:
+        return loading.result()
+    except Exception as exc:
+        raise EngineFailed(str(exc)) from None  # the cause's traceback is serve's to report
+
+
+class _WhenLoaded:
+    """The engine as the answering queue calls it, on a thread: that thread waits for the
+    load, never the event loop; questions asked meanwhile queue up for the next batch."""
+
+    def __init__(self, loading: Future[Engine]):
+        self.loading = loading
+
+    def answer_many(self, asks: Sequence[tuple[str, Sequence[str]]]) -> list[Answer]:
+        return _loaded(self.loading).answer_many(asks)
 
 
 async def _reply(context: ContextTypes.DEFAULT_TYPE, message: Message, html_text: str) -> None:
@@ -187,7 +252,7 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start and /help."""
     if message := update.effective_message:
         group = not addressing.is_private(message)
-        articles = _state(context).engine.articles
+        articles = (await _state(context).ready()).articles  # the index lists them
         help_text = help_html(articles, context.bot.username, group, _language(update))
         await _reply(context, message, help_text)
 
@@ -195,7 +260,7 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def show_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/sources: the article list with links."""
     if message := update.effective_message:
-        articles = _state(context).engine.articles
+        articles = (await _state(context).ready()).articles
         await send_html(context.bot, message.chat_id, sources_html(articles, _language(update)))
 
 
@@ -227,8 +292,9 @@ async def reload_index(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if user.id not in state.settings.admin_ids:
         await _reply(context, message, html.escape(text("not_admin", _language(update))))
         return
+    engine = await state.ready()
     try:
-        changed = await asyncio.to_thread(state.engine.reload)
+        changed = await asyncio.to_thread(engine.reload)
     except IndexProblem as exc:
         logger.warning("reload requested by an admin failed: %s", exc)
         await _reply(
@@ -237,7 +303,7 @@ async def reload_index(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             f"Reload failed, still serving the previous index: {html.escape(str(exc))}",
         )
         return
-    m = state.engine.index.manifest
+    m = engine.index.manifest
     what = "New index loaded" if changed else "Index unchanged, reloaded"
     await _reply(
         context,
@@ -582,7 +648,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         where = f" (update {update.update_id}" + (f", {chat.type} chat {chat.id})" if chat else ")")
     metrics.ERRORS.inc()
-    logger.error("error while handling an update%s: %r", where, error, exc_info=error)
+    trace = None if isinstance(error, EngineFailed) else error  # one cause, told by serve
+    logger.error("error while handling an update%s: %r", where, error, exc_info=trace)
     if not isinstance(update, Update) or isinstance(error, Forbidden):
         return  # a user who blocked the bot cannot be told anything
     apology = text("apology", _language(update))

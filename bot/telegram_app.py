@@ -1,6 +1,8 @@
 """The Telegram application: built in one function, handlers in one list, run by `newsbot serve`
 (`build_application(settings, engine)`, then `run(app, settings)`: long polling, or a webhook
-when NEWSBOT_WEBHOOK_URL is set).
+when NEWSBOT_WEBHOOK_URL is set). Given how to load the engine rather than the engine, the bot
+loads it once its start-up calls are done, and polls meanwhile: what needs the engine waits
+for it, and a load that fails stops the bot (`engine_load(app)` says why).
 """
 
 from __future__ import annotations
@@ -8,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from typing import Any
 
 from telegram import (
@@ -114,9 +117,14 @@ class SharedRateLimiter(AIORateLimiter):
 
 
 def build_application(
-    settings: Settings, engine: Engine, *, polling: bool = True, shared: SharedState | None = None
+    settings: Settings,
+    engine: Engine | Callable[[], Engine],
+    *,
+    polling: bool = True,
+    shared: SharedState | None = None,
 ) -> App:
-    """The bot over a loaded engine; nothing touches the network until it is run.
+    """The bot over an engine, loaded or how to load it (`newsbot serve`); nothing touches the
+    network, nor loads, until it is run.
 
     `polling=False` builds a worker's application (`newsbot work`): no updater, updates come
     from the Redis streams through `process_update`, and commands are left to the receiver.
@@ -167,6 +175,13 @@ def build_application(
     return app
 
 
+def engine_load(app: App) -> Future[Engine]:
+    """The engine's load: pending until the bot has started (no load then), else running or
+    done; a load that failed has stopped the bot, and its exception says why."""
+    state: h.BotState = app.bot_data["state"]
+    return state.loading
+
+
 async def _count_update(update: Update, context: Any) -> None:
     metrics.UPDATES_RECEIVED.inc()
 
@@ -193,6 +208,9 @@ def run(app: App, settings: Settings, **polling: Any) -> None:
 async def _on_start(app: App) -> None:
     state: h.BotState = app.bot_data["state"]
     await _set_commands(app, state.settings.admin_ids)
+    # From here the bot polls while the engine loads. Loading it alongside Telegram's start-up
+    # only slowed both (one GIL; bench/startup.py): the first answer came no sooner.
+    state.start_loading()
     _start_watches(app, feeds=True)
 
 
@@ -203,7 +221,23 @@ async def _on_worker_start(app: App) -> None:
 
 
 def _start_watches(app: App, feeds: bool) -> None:
+    """Once the engine has loaded (here, or while the bot already polls): the index and feed
+    watches, and the line that says what the bot serves."""
+    app.bot_data["engine_ready"] = asyncio.create_task(
+        _when_loaded(app, feeds), name="engine-ready"
+    )
+
+
+async def _when_loaded(app: App, feeds: bool) -> None:
     state: h.BotState = app.bot_data["state"]
+    try:
+        engine = await state.ready()
+    except Exception:  # `newsbot serve` says why, once the bot has stopped
+        logger.info("the index or the models did not load: stopping")
+        while not app.running:  # still starting: PTB's stop_running() acts once it runs
+            await asyncio.sleep(0.05)
+        app.stop_running()
+        return
     if state.settings.reload_check_seconds > 0:
         app.bot_data["reload_watch"] = asyncio.create_task(
             _watch_index(state, state.settings.reload_check_seconds), name="reload-watch"
@@ -212,7 +246,7 @@ def _start_watches(app: App, feeds: bool) -> None:
         app.bot_data["feeds_watch"] = asyncio.create_task(
             _update_feeds(state, state.settings.feeds_interval_seconds), name="feeds-update"
         )
-    m = state.engine.index.manifest
+    m = engine.index.manifest
     metrics.set_index_version(m.build_id)
     logger.info(
         "bot @%s serving %d articles (%d passages, build %s)",
@@ -276,18 +310,23 @@ async def _update_feeds(state: h.BotState, every: float) -> None:
             logger.exception("feed update failed; the served index is unchanged")
 
 
-async def _on_stop(app: App) -> None:
-    for name in ("reload_watch", "feeds_watch"):
+async def _stop_watches(app: App) -> None:
+    for name in ("engine_ready", "reload_watch", "feeds_watch"):
         watch = app.bot_data.pop(name, None)
         if watch is not None:
             watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watch
+
+
+async def _on_stop(app: App) -> None:
+    await _stop_watches(app)
     state: h.BotState = app.bot_data["state"]
     await state.answers.close()
     await state.shared.aclose()
 
 
 async def _on_shutdown(app: App) -> None:
+    await _stop_watches(app)  # stopped before it ran: nothing else to close but the stores
     state: h.BotState = app.bot_data["state"]
     state.shared.close()

@@ -72,9 +72,10 @@ def test_a_rejected_token_is_reported_without_printing_it(
     monkeypatch: pytest.MonkeyPatch,
 ):
     from bot import cli as cli_module
+    from bot import cli_serve
 
     caplog.set_level(logging.DEBUG)
-    monkeypatch.setattr(cli_module, "_engine", lambda ctx: engine)  # the model is loaded already
+    monkeypatch.setattr(cli_serve, "load_engine", lambda ctx: engine)  # the model is loaded already
     env = {
         "TELEGRAM_BOT_TOKEN": WRONG_TOKEN,
         "TELEGRAM_BASE_URL": fake.base_url,
