@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 import click
 
 from bot.settings import Settings
-from index.embedder import EmbedderError
 
 T = TypeVar("T")
 
@@ -31,8 +30,9 @@ def has_token(settings: Settings) -> bool:
 
 def guard(make: Callable[[], T]) -> T:
     """Run `make`, turning the core's named errors into one clear sentence and exit 1."""
-    # Here: FAISS (and the corpus reader's YAML) load only for commands that use them.
+    # Here: numpy, FAISS and the corpus reader's YAML load only for commands that use them.
     from corpus.loader import CorpusError
+    from index.embedder import EmbedderError
     from index.store import IndexProblem
 
     try:

@@ -8,8 +8,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from index.embedder import DEFAULT_MODEL
-from index.encoders import DEFAULT_BACKEND, Backend
+from index.defaults import DEFAULT_BACKEND, DEFAULT_MODEL, Backend
 
 IdSet = Annotated[frozenset[int], NoDecode]
 

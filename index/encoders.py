@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Literal
 
+from index.defaults import BACKENDS, DEFAULT_BACKEND
 from index.embedder import Embedder
 
 logger = logging.getLogger(__name__)
 
-Backend = Literal["torch", "onnx", "onnx-int8"]
-BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
-DEFAULT_BACKEND: Backend = "onnx"  # fp32: the same vectors as torch (cosine >= 0.999)
 VARIANT = {"onnx": "fp32", "onnx-int8": "int8"}
 
 

