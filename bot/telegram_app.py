@@ -91,8 +91,8 @@ def handler_list() -> list[tuple[BaseHandler[Any, Any, Any], int]]:
 class SharedRateLimiter(AIORateLimiter):
     """PTB's limiter (per chat, 429 retries) plus the bot-wide limit shared in Redis."""
 
-    def __init__(self, flood: SharedFlood, max_retries: int):
-        super().__init__(max_retries=max_retries)
+    def __init__(self, flood: SharedFlood, max_retries: int, **limits: float):
+        super().__init__(max_retries=max_retries, **limits)  # PTB's own rates, as it defaults
         self.flood = flood
 
     async def process_request(
@@ -104,16 +104,24 @@ class SharedRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        if data.get("chat_id") is not None:  # what Telegram counts against the bot's limit
+        if data.get("chat_id") is None:  # not counted against the bot's limit
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+
+        async def send(*call_args: Any, **call_kwargs: Any) -> Any:
+            # The shared slot is taken when the request really goes (after PTB's own
+            # limiters, a group's 20 a minute, have let it pass, and again on a retry):
+            # taken earlier, a request held back by them would spend it and send later.
             from redis.exceptions import RedisError
 
             try:
                 await self.flood.slot()
             except (RedisError, OSError) as exc:  # the per-process limit still holds
                 logger.debug("shared flood limit unavailable: %r", exc)
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+            return await callback(*call_args, **call_kwargs)
+
+        return await super().process_request(send, args, kwargs, endpoint, data, rate_limit_args)
 
 
 def build_application(

@@ -183,3 +183,43 @@ async def test_workers_applications_use_the_shared_flood_limit(
     local = build_application(_settings(tmp_path, telegram_bot_token="1:" + "x" * 30), None)  # type: ignore[arg-type]
     assert not isinstance(local.bot.rate_limiter, SharedRateLimiter)
     await app.bot_data["state"].shared.aclose()
+
+
+async def test_a_request_held_back_by_a_groups_own_limit_takes_its_shared_slot_when_it_goes(
+    redis_service: Service,
+):
+    """A group may get one message a second here (Telegram: 20 a minute): the second one waits
+    in PTB's limiter, and only then takes a slot of the bot-wide budget, so the budget counts
+    requests when they reach Telegram."""
+    import time
+
+    from bot.shared import SharedFlood, redis_client
+    from bot.telegram_app import SharedRateLimiter
+
+    client = redis_client(redis_service.url)
+    flood = SharedFlood(client, redis_service.namespace, 30)
+    taken: list[float] = []
+    real_slot = flood.slot
+
+    async def slot() -> int:
+        taken.append(time.monotonic())
+        return await real_slot()
+
+    flood.slot = slot  # type: ignore[method-assign]
+    limiter = SharedRateLimiter(flood, max_retries=0, group_max_rate=1, group_time_period=1)
+    sent: list[float] = []
+
+    async def send() -> bool:
+        sent.append(time.monotonic())
+        return True
+
+    await limiter.initialize()
+    data = {"chat_id": -1001, "text": "hello"}
+    await asyncio.gather(
+        *(limiter.process_request(send, (), {}, "sendMessage", data, None) for _ in range(2))
+    )
+    await limiter.shutdown()
+    await client.aclose()
+    assert len(taken) == len(sent) == 2
+    assert sent[1] - sent[0] >= 0.8  # the group's own limit held the second one back
+    assert all(0 <= s - t < 0.2 for t, s in zip(taken, sent, strict=True))  # slot, then send
