@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import FIXTURES, QUESTIONS, WORK, combined_corpus, question_sets  # noqa: E402
 
-BATCH = 32  # as bot/cli.py's ASK_BATCH
+BATCH = 32  # as bot/cli_ask.py's ASK_BATCH
 VARIANTS = (
     lambda q: q,
     str.lower,

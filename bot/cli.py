@@ -98,3 +98,7 @@ def main() -> None:
             except (OSError, ValueError):  # a closed pipe (`| head`): nothing more to say
                 code = code or 1
         os._exit(code)
+
+
+if __name__ == "__main__":  # python -m bot.cli, as the console script
+    main()
