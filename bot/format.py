@@ -240,11 +240,18 @@ def inline_items(answer: Answer, articles: Sequence[ArticleInfo] = ()) -> list[I
         title = phrase(str(answer.reason or Reason.NOT_COVERED), answer.language)
         return [InlineItem("none", _shorten(title, 64), "", message)]
     header = dispute_line(answer)
+    line = opening_line(answer)
     items = []
-    for hit in answer.hits:
-        block = hit_html(hit, language=answer.language)
-        message = f"<b>{html.escape(header)}</b>\n\n{block}" if header else block
-        title = f"{speaker_line(hit, answer.language)}: {hit.highlight.text}"
+    for n, hit in enumerate(answer.hits):
+        # The first result opens with the answer line, as a reply does; the others are the
+        # further passages, each as its own quote.
+        head = [f"<b>{html.escape(header)}</b>"] if header else []
+        said = hit.highlight.text
+        if n == 0 and line is not None:
+            head.append(line_html(answer, line))
+            said = line.text
+        message = "\n\n".join([*head, hit_html(hit, language=answer.language)])
+        title = f"{speaker_line(hit, answer.language)}: {said}"
         description = f"{hit.passage.title} · {source_line(hit, answer.language)}"
         items.append(
             InlineItem(f"p{hit.row}", _shorten(title, 120), _shorten(description, 200), message)

@@ -73,6 +73,9 @@ def test_inline_query_offers_attributed_answers(fake: FakeTelegram) -> None:
     visible = parse_html(message).text
     assert "$100 million" in visible
     assert "John Kirby" in visible and "paragraph 8" in visible
+    # It opens with the answer line, as a reply does, and the picker shows that line.
+    assert "$100 million" in visible.splitlines()[0] and "$100 million" in first["title"]
+    assert len(message) <= 4096
 
 
 def test_inline_query_outside_the_articles_says_so(fake: FakeTelegram) -> None:
