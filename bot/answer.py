@@ -171,7 +171,10 @@ _FOLLOW_UP = re.compile(
 
 
 def follow_up_context(
-    question: str, history: Sequence[str], topical: Callable[[str], bool] = lambda word: True
+    question: str,
+    history: Sequence[str],
+    topical: Callable[[str], bool] = lambda word: True,
+    language: str = ENGLISH,
 ) -> str | None:
     """The previous question, when this one leans on it; None for a self-contained question.
 
@@ -179,16 +182,18 @@ def follow_up_context(
     it does. A question that names its own subject is searched as it is. A bare word with
     no pronoun ("tickets?") continues the conversation only if it is `topical`, a topic word
     of the articles: "tell me a joke" after a question about a match is not about the match.
+    Its words are read in the question's `language` ("а кто его ремонтирует?" names no
+    subject: its pronoun and question word are Russian stop words, not English terms).
     """
     if not history:
         return None
     previous = clean_question(history[-1])
-    subject = key_terms(question)  # pronouns and question words are not subject terms
+    subject = key_terms(question, language)  # pronouns and question words are not terms
     if not previous:
         return None
-    if _FOLLOW_UP.search(question) and len(subject) < 3:
+    if _FOLLOW_UP.search(question.lstrip("¿¡\"'«„“ ")) and len(subject) < 3:
         return previous
-    if len(subject) < 2 and all(topical(word) for word in key_words(question)):
+    if len(subject) < 2 and all(topical(word) for word in key_words(question, language)):
         return previous
     return None
 
@@ -200,7 +205,7 @@ def make_query(
     topical: Callable[[str], bool] = lambda word: True,
 ) -> Query:
     """What is searched for a question: itself, or with the question it follows up."""
-    context = follow_up_context(question, history, topical)
+    context = follow_up_context(question, history, topical, language)
     return Query(f"{context} {question}" if context else question, language)
 
 

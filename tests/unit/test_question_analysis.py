@@ -108,6 +108,24 @@ def test_follow_ups_lean_on_the_previous_question_and_standalone_ones_do_not(
 
 
 @pytest.mark.parametrize(
+    ("question", "language", "context"),
+    [
+        ("а кто его ремонтирует?", "ru", True),
+        ("und wer bezahlt das?", "de", True),
+        ("¿y quién lo paga?", "es", True),
+        ("Кто ремонтирует мост через реку Сосьву в Верхнеозёрске?", "ru", False),
+    ],
+)
+def test_a_follow_up_in_another_language_is_read_in_its_own_language(
+    question: str, language: str, context: bool
+) -> None:
+    """Its pronouns and question words are stop words of its language, not subject terms."""
+    history = ["Сколько стоит ремонт моста?"]
+    found = follow_up_context(question, history, language=language)
+    assert (found == history[-1]) if context else found is None
+
+
+@pytest.mark.parametrize(
     ("question", "context"),
     [("convicts?", True), ("tell me a joke", False), ("who is kirbi", False)],
 )
