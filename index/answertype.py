@@ -65,11 +65,8 @@ _HAS = {
     ),
     # A person: two capitalised words in a row, or a title and a name ("Mr. Okafor").
     PERSON: re.compile(r"\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)+\b|\b(?:Mr|Ms|Mrs|Dr)\.? [A-Z]"),
-    # A place: a capitalised word after a locative preposition, or a word or two after it
-    # ("in southern Europe", "at the old Ryman Auditorium").
-    PLACE: re.compile(
-        r"\b(?:in|to|from|at|into|near|across)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}[A-Z]"
-    ),
+    # A place: a capitalised word after a locative preposition.
+    PLACE: re.compile(r"\b(?:in|to|from|at|into|near|across)\s+(?:the\s+)?[A-Z]"),
 }
 
 
