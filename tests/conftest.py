@@ -18,7 +18,8 @@ from index.encoding import Encoders, Symmetric
 from index.multilingual import MultilingualEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
-# The seed article as a test fixture: tests never read the live corpus/, which grows.
+# The seed article as a test fixture: tests never read the project's own corpus folder,
+# which grows; each test gets its articles from tests/fixtures (copied to tmp_path/articles).
 FIXTURES = ROOT / "tests" / "fixtures"
 CORPUS = FIXTURES / "seed"
 DATA = ROOT / "tests" / "data"
@@ -74,7 +75,7 @@ def built_index(
 @pytest.fixture()
 def corpus_copy(tmp_path: Path) -> Iterator[Path]:
     """A writable copy of the corpus for tests that add, break or remove articles."""
-    target = tmp_path / "corpus"
+    target = tmp_path / "articles"
     shutil.copytree(CORPUS, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     yield target
 

@@ -47,7 +47,7 @@ def publish_feed(web: FakeWeb, version: str, *pages: str) -> str:
 def test_a_feed_is_followed_indexed_answered_and_kept_current_by_serve(
     fake: FakeTelegram, tmp_path: Path, embedder: Any
 ):
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     shutil.copytree(SEED, corpus)
     index_dir = tmp_path / "index"
     env = {

@@ -255,7 +255,7 @@ def test_index_build_eval_refuses_a_worse_index_and_keeps_serving_the_old_one(
 ):
     """Swapping the seed article for an unrelated one answers none of its questions: the
     new build is evaluated aside and never published."""
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     corpus.mkdir()
     shutil.copy(DATA / "corpus_bad" / "good.md", corpus / "port-strike.md")
     before = served_index.resolve()
@@ -274,7 +274,7 @@ def test_index_build_eval_refuses_a_worse_index_and_keeps_serving_the_old_one(
 def test_index_build_eval_tolerates_the_corpus_growing(served_index: Path, tmp_path: Path):
     """A maintainer adds an article and its questions to the eval file: the questions the
     served index cannot answer count for the new build only, so growth is published."""
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     corpus.mkdir()
     shutil.copy(CORPUS / "wagner-north-korea-weapons.md", corpus)
     added = "brackenford-rovers-beat-kelmore-city"

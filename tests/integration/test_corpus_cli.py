@@ -38,7 +38,7 @@ def newsbot(corpus: Path, *args: str, **env: str) -> Result:
 def test_extract_prints_one_object_per_input_in_order_and_writes_nothing(web, tmp_path):
     """`corpus extract --jsonl` gives each input's article with its metadata, in input order,
     the furniture of the page left out and its quote and list kept; nothing is written."""
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     inputs = [web.url("/news/harbour-ferry.html"), str(PAGES / "radwege.html")]
     result = newsbot(corpus, "corpus", "extract", "--jsonl", *inputs)
     assert result.exit_code == 0, result.output
@@ -79,7 +79,7 @@ def test_a_russian_page_in_windows_1251_is_extracted_with_its_language(web, tmp_
 def test_add_writes_a_corpus_file_the_loader_reads_and_skips_a_second_copy(web, tmp_path):
     """`corpus add` writes corpus/<slug>.md with the front matter plus source_url and fetched;
     the same URL again, or the same text at another URL, is reported and not written."""
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     url = web.url("/news/harbour-ferry.html")
     result = newsbot(corpus, "corpus", "add", url, "--source", "The Courier")
     assert result.exit_code == 0, result.output
@@ -116,7 +116,7 @@ def test_add_writes_a_corpus_file_the_loader_reads_and_skips_a_second_copy(web, 
 def test_remove_takes_a_slug_or_a_url(web, tmp_path):
     """`corpus remove` deletes an article by its file name or by its URL; an unknown one is
     named in one line and exits 1."""
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     ferry, library = web.url("/news/harbour-ferry.html"), web.url("/news/library-reopens.html")
     assert newsbot(corpus, "corpus", "add", ferry, library).exit_code == 0
     by_slug = newsbot(
@@ -172,7 +172,7 @@ def _bad_inputs(web: FakeWeb) -> dict[str, tuple[str, str]]:
 def test_bad_input_gets_one_clear_line_and_writes_nothing(web, tmp_path, case):
     """A page with no article, an HTTP error, a PDF, a timeout, an unknown encoding or a bad
     redirect: exit 1, one line naming the input and the reason, and corpus/ untouched."""
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     corpus.mkdir()
     url, reason = _bad_inputs(web)[case]
     result = newsbot(corpus, "corpus", "add", url, NEWSBOT_FETCH_TIMEOUT_SECONDS="1")
@@ -200,7 +200,7 @@ def test_a_redirect_is_followed_and_a_gzip_page_read(web, tmp_path):
     """A moved page is fetched at its new address (recorded as source_url), gzip decoded."""
     web.fixture("/news/radwege-gz.html", "radwege.html", compress=True)
     web.route("/old/radwege", Route(status=301, headers={"Location": "/news/radwege-gz.html"}))
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     result = newsbot(corpus, "corpus", "add", web.url("/old/radwege"))
     assert result.exit_code == 0, result.output
     (written,) = corpus.glob("*.md")
@@ -224,7 +224,7 @@ def test_a_page_over_the_size_cap_is_refused(web, tmp_path):
 def test_news_dev_pages_are_added_with_their_metadata(tmp_path):
     """The raw news-dev pages become corpus files whose titles, URLs and dates agree with the
     given markdown's front matter, and whose paragraphs are the article's."""
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     pages = sorted((NEWS_DEV / "html").glob("*.html"))
     result = newsbot(corpus, "corpus", "add", *map(str, pages))
     assert result.exit_code == 0, result.output
