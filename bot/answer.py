@@ -7,17 +7,17 @@ from the index package; this module decides what to show.
 
 from __future__ import annotations
 
-import enum
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from bot.answerline import AnswerLine, answer_line
-from bot.contested import Contest, find_contests, with_other_side
+from bot.contested import find_contests, with_other_side
+from bot.outcome import Answer, Reason, Status
 from bot.smalltalk import is_small_talk
 from index.answerability import Answerability
 from index.answertype import expected_type, offers
@@ -32,54 +32,6 @@ CANDIDATES = 10  # ranked passages kept per answer (shown, "More sources", evalu
 # share of the best one's probability (its softmax over the candidates); the rest wait
 # behind "More sources".
 SHOW_SHARE = 0.5
-OFFERED = 3  # passages an answer offers (shown first, then "More sources"): JSON "passages"
-
-
-class Status(enum.StrEnum):
-    ANSWERED = "answered"
-    NOT_FOUND = "not_found"
-    INVALID = "invalid"
-
-
-class Reason(enum.StrEnum):
-    """Why a question was not answered; the formatter words it for people."""
-
-    EMPTY = "empty"
-    TOO_LONG = "too_long"
-    SMALL_TALK = "small_talk"
-    NOT_COVERED = "not_covered"
-    LANGUAGE = "language"
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    status: Status
-    hits: tuple[Hit, ...] = ()  # the passages the reply shows, best first
-    reason: Reason | None = None
-    # The whole ranking, shown or not: for "more sources" and for evaluation.
-    candidates: tuple[Hit, ...] = field(default=(), compare=False)
-    contests: tuple[Contest, ...] = ()  # disputes among the shown hits
-    language: str = "en"  # the question's language: the reply's framing speaks it
-    confidence: float = 0.0  # that the articles answer it (0 for invalid questions)
-    # The reply's opening line: the words of hits[0] that answer, verbatim (None unanswered).
-    line: AnswerLine | None = field(default=None, compare=False)
-
-    @property
-    def contested(self) -> bool:
-        return bool(self.contests)
-
-    @property
-    def more(self) -> tuple[Hit, ...]:
-        shown = {h.row for h in self.hits}
-        return tuple(h for h in self.candidates if h.row not in shown)
-
-    @property
-    def offered(self) -> tuple[Hit, ...]:
-        """What the answer offers, best first: the shown passages, then "More sources"."""
-        if self.status is not Status.ANSWERED:
-            return ()
-        return (self.hits + self.more)[: max(OFFERED, len(self.hits))]
 
 
 class Answerer:

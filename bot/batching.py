@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.answer import Answer
+from bot.outcome import Answer
 
 logger = logging.getLogger(__name__)
 

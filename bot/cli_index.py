@@ -176,7 +176,7 @@ def _eval_gate(
     """
     from bot.engine import Engine
     from bot.evaluate import evaluate, load_questions, summarize
-    from index.store import IndexProblem
+    from index.errors import IndexProblem
 
     items = load_questions(eval_file)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.answer import Answer, Status
 from bot.format import to_plain
+from bot.outcome import Answer, Status
 from index.passages import Passage
 from index.search import Hit
 

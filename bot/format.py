@@ -10,12 +10,14 @@ import datetime as dt
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.answer import Answer, Reason, Status
-from bot.answerline import AnswerLine, answer_line
 from bot.i18n import phrase
-from index.search import Hit
+from bot.outcome import Answer, Reason, Status
+
+if TYPE_CHECKING:
+    from bot.answerline import AnswerLine
+    from index.search import Hit
 
 TELEGRAM_LIMIT = 4096
 MAX_LISTED_ARTICLES = 5
@@ -70,7 +72,11 @@ def opening_line(answer: Answer) -> AnswerLine | None:
     """The answer's opening line (made from its best passage if the answer has none yet)."""
     if answer.status is not Status.ANSWERED or not answer.hits:
         return None
-    return answer.line or answer_line(answer.question, answer.hits[0], answer.language)
+    if answer.line is not None:
+        return answer.line
+    from bot.answerline import answer_line  # the core's reader: loaded with the engine
+
+    return answer_line(answer.question, answer.hits[0], answer.language)
 
 
 def answer_text(answer: Answer) -> str | None:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from telegram import (
     CallbackQuery,
@@ -37,16 +38,15 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import addressing, metrics
-from bot.answer import Answer, Reason, Status
 from bot.batching import AnswerQueue
 from bot.commands import NAMES, help_html, sources_html
 from bot.delivery import edit_replies, send_html, while_typing, with_retries
-from bot.engine import Engine
 from bot.feedback import vote_key
 from bot.format import hit_html, inline_items, split_messages, to_html
 from bot.history import Recent
 from bot.i18n import language_for, text
 from bot.keyboards import CHOSEN, VOTES, answer_keyboard, with_vote, without_more
+from bot.outcome import Answer, Reason, Status
 from bot.settings import Settings
 from bot.shared import (
     Feedback,
@@ -60,7 +60,10 @@ from bot.shared import (
     SharedState,
     build_shared_state,
 )
-from index.store import IndexProblem
+from index.errors import IndexProblem
+
+if TYPE_CHECKING:
+    from bot.engine import Engine  # loaded on a thread once the bot polls
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     BotCommand,
@@ -41,11 +41,13 @@ from telegram.ext import (
 from bot import handlers as h
 from bot import metrics
 from bot.commands import Scope, menu
-from bot.engine import Engine
 from bot.i18n import LANGUAGES
 from bot.redaction import redact_in_logs
 from bot.settings import Settings
 from bot.shared import SharedFlood, SharedState, build_shared_state
+
+if TYPE_CHECKING:
+    from bot.engine import Engine  # loaded on a thread once the bot polls
 
 logger = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from rich.text import Text
 if TYPE_CHECKING:
     from bot.shared import Feedback
 
-from bot.answer import Answer, Reason, Status
 from bot.engine import Engine
 from bot.evaluate import Outcome
 from bot.feedback import vote_key
 from bot.format import answer_text, articles_list, to_plain
+from bot.outcome import Answer, Reason, Status
 
 HELP = (
     "Ask a question about the articles, e.g. 'Who said what about it?'.\n"

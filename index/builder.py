@@ -25,6 +25,7 @@ from corpus.loader import Article, CorpusError, corpus_hash, load_corpus
 from index.calibration import calibrate
 from index.embedder import Embedder
 from index.encoding import Encoders, as_encoders
+from index.errors import IndexProblem
 from index.fields import FIELDS, Encoder, Field, FieldStats, field_texts, stats_path, store_path
 from index.lexical import LexicalIndex
 from index.passages import DEFAULT_MAX_CHARS, Passage, reader_fingerprint, split_passages
@@ -40,7 +41,6 @@ from index.search import (
 from index.store import (
     MANIFEST,
     FaissStore,
-    IndexProblem,
     Manifest,
     check_files,
     describe_stores,

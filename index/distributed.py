@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from index.builder import EMBED_BATCH, Progress, check_vectors, embed_batches
+from index.errors import IndexProblem
 from index.fields import E5, Encoder
-from index.store import IndexProblem
 
 logger = logging.getLogger(__name__)
 

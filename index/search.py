@@ -21,13 +21,14 @@ from index.answerability import (
 )
 from index.embedder import Embedder
 from index.encoding import Encoders
+from index.errors import IndexCorrupt, IndexMismatch
 from index.fields import FIELDS, FieldStats, stats_path, store_path
 from index.languages import ENGLISH
 from index.lexical import LexicalIndex, analyse
 from index.passages import Passage, Sentence
 from index.ranker import Ranker
 from index.signals import Candidates, Query, SignalSource
-from index.store import FaissStore, IndexCorrupt, IndexMismatch, Manifest
+from index.store import FaissStore, Manifest
 
 logger = logging.getLogger(__name__)
 

@@ -25,27 +25,13 @@ from typing import Any, Protocol
 import faiss
 import numpy as np
 
+from index.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # 2: dense fields of two encoders, calibration
 MANIFEST = "manifest.json"
 KEEP_BUILDS = 2  # the served build and the one before it (a running bot may still read it)
-
-
-class IndexProblem(Exception):
-    """Base for index problems that a maintainer can act on."""
-
-
-class IndexNotFound(IndexProblem):
-    pass
-
-
-class IndexCorrupt(IndexProblem):
-    pass
-
-
-class IndexMismatch(IndexProblem):
-    pass
 
 
 class Store(Protocol):

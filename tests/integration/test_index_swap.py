@@ -23,8 +23,8 @@ import pytest
 from bot.engine import Engine
 from index.builder import build_index, verify
 from index.embedder import SentenceTransformerEmbedder
+from index.errors import IndexProblem
 from index.search import SearchIndex
-from index.store import IndexProblem
 from tests.conftest import CORPUS, make_settings
 from tests.integration.corpora import write_copies
 from tests.integration.embedders import (

