@@ -48,21 +48,6 @@ def load_encoders(settings: Settings) -> Any:
 
 
 def load_engine(ctx: click.Context) -> Any:
-    """The engine of the command's settings. Its encoders start loading first, on a thread:
-    ONNX Runtime builds their sessions outside the GIL while the answering core imports."""
-    from concurrent.futures import ThreadPoolExecutor
+    from bot.engine import Engine
 
-    settings = settings_of(ctx)
-    with ThreadPoolExecutor(1, thread_name_prefix="encoders") as pool:
-        encoders = pool.submit(_encoders, settings)
-        from bot.engine import Engine
-
-        return guard(lambda: Engine(settings, encoders))
-
-
-def _encoders(settings: Settings) -> Any:
-    from index.encoding import load_encoders as load
-
-    return load(
-        settings.model, settings.encoder_backend, settings.encoder_cache, settings.encoder_threads
-    )
+    return guard(lambda: Engine(settings_of(ctx)))

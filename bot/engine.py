@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot.answer import Answer, Answerer
@@ -24,20 +24,14 @@ logger = logging.getLogger(__name__)
 
 
 class Engine:
-    def __init__(
-        self,
-        settings: Settings,
-        embedder: Encoders | Embedder | Future[Encoders] | None = None,
-    ):
-        """`embedder`: the encoders to use (or loading), or only MiniLM's (the packaged e5
-        then joins it); None loads what the settings name."""
+    def __init__(self, settings: Settings, embedder: Encoders | Embedder | None = None):
+        """`embedder`: the encoders to use, or only MiniLM's (the packaged e5 then joins it);
+        None loads what the settings name."""
         self.settings = settings
         # The index files (FAISS, BM25 and what it imports) load while the encoders do:
         # ONNX Runtime builds its sessions outside the GIL, so the two overlap.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-load") as pool:
             pending = pool.submit(SearchIndex.load, settings.index_dir)
-            if isinstance(embedder, Future):
-                embedder = embedder.result()
             self.encoders = (
                 as_encoders(embedder)
                 if embedder is not None
