@@ -328,7 +328,7 @@ def main() -> None:
         }
         result["model_mb"] = {
             "torch": (source_folder(DEFAULT_MODEL) / "model.safetensors").stat().st_size / 1e6,
-            **{n: EncoderMeta.read(f).model_bytes / 1e6 for n, f in folders.items()},
+            **{n: EncoderMeta.read(f).total_bytes / 1e6 for n, f in folders.items()},
         }
 
         questions = timing_questions(args.questions)

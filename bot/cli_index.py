@@ -239,7 +239,7 @@ def model_export(ctx: click.Context, int8: bool, force: bool) -> None:
     folder = guard(lambda: export_model(settings.model, settings.encoder_cache, variant, force))
     meta = guard(lambda: EncoderMeta.read(folder))
     click.echo(
-        f"{meta.source_model} ({meta.variant}, {meta.model_bytes / 1e6:.0f} MB, min cosine "
+        f"{meta.source_model} ({meta.variant}, {meta.total_bytes / 1e6:.0f} MB, min cosine "
         f"vs torch {meta.min_cosine_vs_torch:.4f}, exported {meta.exported_at}) -> {folder}"
     )
 

@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 ENCODER_META = "encoder.json"
 MODEL_FILE = "model.onnx"
+# The weights, beside the graph: ONNX Runtime maps them instead of parsing them out of the
+# graph's protobuf (MiniLM's session starts in 0.05 s instead of 0.23 s).
+MODEL_DATA = "model.onnx.data"
 TOKENIZER_FILE = "tokenizer.json"
 META_FORMAT = 1
 POOLINGS = ("mean", "cls")
@@ -51,6 +54,11 @@ class EncoderMeta:
     exported_at: str
     versions: dict[str, str]
     format: int = META_FORMAT
+    data_bytes: int = 0  # MODEL_DATA's size; 0: the weights are in the graph (older exports)
+
+    @property
+    def total_bytes(self) -> int:
+        return self.model_bytes + self.data_bytes
 
     @classmethod
     def read(cls, folder: Path) -> EncoderMeta:
@@ -101,12 +109,18 @@ class OnnxEmbedder:
         self.folder = Path(folder)
         self.meta = EncoderMeta.read(self.folder)
         model_path = self.folder / MODEL_FILE
-        size = model_path.stat().st_size if model_path.is_file() else -1
-        if size != self.meta.model_bytes:
-            raise EncoderCacheError(
-                f"ONNX export at {self.folder} is damaged: {MODEL_FILE} has {size} bytes, "
-                f"expected {self.meta.model_bytes}; re-export it with `newsbot model export`"
-            )
+        expected = {MODEL_FILE: self.meta.model_bytes}
+        if self.meta.data_bytes:
+            expected[MODEL_DATA] = self.meta.data_bytes
+        for file, wanted in expected.items():
+            path = self.folder / file
+            size = path.stat().st_size if path.is_file() else None
+            if size != wanted:
+                found = "is missing" if size is None else f"has {size} bytes, expected {wanted}"
+                raise EncoderCacheError(
+                    f"ONNX export at {self.folder} is damaged: {file} {found}; "
+                    "re-export it with `newsbot model export`"
+                )
         self.name = name or self.meta.source_model
         self.dim = self.meta.dim
         self.variant = self.meta.variant

@@ -28,6 +28,7 @@ import numpy as np
 from index.embedder import EmbedderError, SentenceTransformerEmbedder, resolve_model
 from index.onnx_embedder import (
     ENCODER_META,
+    MODEL_DATA,
     MODEL_FILE,
     TOKENIZER_FILE,
     EncoderCacheError,
@@ -113,6 +114,8 @@ def is_current(folder: Path, model: str) -> bool:
     meta = EncoderMeta.read(folder)
     if meta.source_model != model:
         return False  # another name for the same folder slug: export it under this one
+    if not meta.data_bytes:
+        return False  # weights inside the graph: an earlier release's export, slower to load
     return meta.source_fingerprint == fingerprint(source_folder(model))
 
 
@@ -195,6 +198,7 @@ def _export_into(
             fused.rename(work / MODEL_FILE)
         for scratch in (traced, fused):
             scratch.unlink(missing_ok=True)
+    data_bytes = _weights_beside(work / MODEL_FILE)
     _copy_tokenizer(source, work)
 
     meta = EncoderMeta(
@@ -207,6 +211,7 @@ def _export_into(
         max_seq_length=pipeline["max_seq_length"],
         inputs=tuple(names),
         model_bytes=(work / MODEL_FILE).stat().st_size,
+        data_bytes=data_bytes,
         min_cosine_vs_torch=float("nan"),
         exported_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         versions=_versions(),
@@ -282,6 +287,25 @@ def _fuse(source: Path, traced: Path, out: Path) -> None:
         )
     logger.info("fused: %s", {k: v for k, v in fused.get_fused_operator_statistics().items() if v})
     fused.save_model_to_file(str(out), use_external_data_format=False)
+
+
+def _weights_beside(path: Path) -> int:
+    """Move the model's weights out of its graph file into MODEL_DATA beside it; their size."""
+    import onnx
+
+    model = onnx.load(str(path))  # with the weights of the graph it was made from
+    data = path.with_name(MODEL_DATA)
+    data.unlink(missing_ok=True)  # onnx appends to an existing data file
+    onnx.save_model(
+        model,
+        str(path),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=MODEL_DATA,
+        size_threshold=1024,
+    )
+    data.chmod(path.stat().st_mode & 0o777)  # onnx makes it owner-only; readable as the graph
+    return data.stat().st_size
 
 
 def _quantize(fp32_path: Path, out: Path) -> None:

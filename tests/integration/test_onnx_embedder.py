@@ -15,7 +15,13 @@ from bot.format import to_plain
 from corpus.loader import load_corpus
 from index.embedder import DEFAULT_MODEL, EmbedderError, SentenceTransformerEmbedder
 from index.encoders import make_embedder
-from index.onnx_embedder import ENCODER_META, MODEL_FILE, EncoderCacheError, OnnxEmbedder
+from index.onnx_embedder import (
+    ENCODER_META,
+    MODEL_DATA,
+    MODEL_FILE,
+    EncoderCacheError,
+    OnnxEmbedder,
+)
 from index.onnx_export import (
     ExportError,
     Unexportable,
@@ -158,10 +164,21 @@ def test_missing_export_is_a_clear_error(tmp_path: Path) -> None:
     ("damage", "says"),
     [
         (lambda f: (f / MODEL_FILE).write_bytes(b"\0" * 1000), "is damaged: model.onnx has 1000"),
+        (
+            lambda f: (f / MODEL_DATA).write_bytes(b"\0" * 1000),
+            "is damaged: model.onnx.data has 1000",
+        ),
+        (lambda f: (f / MODEL_DATA).unlink(), "is damaged: model.onnx.data is missing"),
         (lambda f: _same_size_garbage(f / MODEL_FILE), "cannot be loaded"),
         (lambda f: (f / ENCODER_META).write_text("{", encoding="utf-8"), "unreadable"),
     ],
-    ids=["truncated model", "garbled model", "garbled metadata"],
+    ids=[
+        "truncated model",
+        "truncated weights",
+        "missing weights",
+        "garbled model",
+        "garbled metadata",
+    ],
 )
 def test_damaged_export_is_a_clear_error_from_the_factory_too(
     cache: Path, tmp_path: Path, damage: object, says: str
@@ -261,8 +278,8 @@ def test_model_the_exporter_refuses_is_served_by_torch(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "stale",
-    [{"source_fingerprint": "0" * 16}, {"source_model": "all-MiniLM-L6-v2"}],
-    ids=["model package changed", "exported under another name"],
+    [{"source_fingerprint": "0" * 16}, {"source_model": "all-MiniLM-L6-v2"}, {"data_bytes": 0}],
+    ids=["model package changed", "exported under another name", "weights in the graph"],
 )
 def test_stale_export_is_exported_again(cache: Path, tmp_path: Path, stale: dict[str, str]) -> None:
     copy = tmp_path / "models"
