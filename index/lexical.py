@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -77,6 +78,8 @@ def _bm25s():  # noqa: ANN202 - the module
     """bm25s, imported when an index is built or loaded, not by every user of `analyse`
     (it brings scipy.sparse: a quarter of a second at start-up, off the main thread when the
     engine loads the index beside the encoders)."""
+    # Every bm25s call here passes show_progress=False: its tqdm import (0.07 s) is not needed.
+    os.environ.setdefault("DISABLE_TQDM", "1")
     import bm25s
 
     # bm25s sets its own logger to DEBUG on import and would print every index build.
