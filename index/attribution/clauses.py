@@ -130,8 +130,10 @@ def appositive_subject(body: str, language: str) -> Subject | None:
 
 
 def _after_quote(segment: str) -> str:
-    """'“...” Jane Roe' -> 'Jane Roe': a quote before a comma part is not part of it."""
-    cut = max(segment.rfind(c) for c in '”“"»«’' + MASK)
+    """'“...” Jane Roe' -> 'Jane Roe': a quote before a comma part is not part of it. A ’
+    closes a quote only after a ‘ opened one; else it is an apostrophe ("Acme’s chief")."""
+    marks = '”“"»«‘' + MASK + ("’" if "‘" in segment else "")
+    cut = max(segment.rfind(c) for c in marks)
     return segment[cut + 1 :].strip() if cut >= 0 else segment
 
 

@@ -53,6 +53,14 @@ def load(name: str) -> list[str]:
             ["Acme's chief executive, Jane Doe, told analysts that sales rose."],
             [["Jane Doe, Acme's chief executive"]],
         ),
+        (  # a typographic apostrophe is not the end of a quotation
+            ["Acme’s chief executive, Jane Doe, told analysts that sales rose."],
+            [["Jane Doe, Acme’s chief executive"]],
+        ),
+        (
+            ["‘We will appeal,’ Jane Doe, the club’s lawyer, said on Friday."],
+            [["Jane Doe, the club’s lawyer"]],
+        ),
         (["The figure rose, according to Tom Reed, a trader."], [["Tom Reed, a trader"]]),
         (
             ["Interior ministry spokesman Ivan Petrov told reporters that no one was hurt."],
