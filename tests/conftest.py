@@ -19,9 +19,10 @@ from index.multilingual import MultilingualEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 # The seed article as a test fixture: tests never read the project's own corpus folder,
-# which grows; each test gets its articles from tests/fixtures (copied to tmp_path/articles).
+# which grows; each test gets its articles from tests/fixtures (copied to tmp_path/articles),
+# and runs in its tmp_path, where the default corpus folder ("corpus") does not exist.
 FIXTURES = ROOT / "tests" / "fixtures"
-CORPUS = FIXTURES / "seed"
+SEED_ARTICLES = FIXTURES / "seed"
 DATA = ROOT / "tests" / "data"
 # The ONNX export of the packaged model that `newsbot` serves by default (made offline, once
 # per checkout, as `make run` makes it): every CLI and bot process of the run reads it here.
@@ -68,7 +69,7 @@ def built_index(
     """The seed corpus built once into a real FAISS index on disk (read-only for tests),
     as `newsbot index build` makes it (with torch: `newsbot` serves it with the ONNX export)."""
     target = tmp_path_factory.mktemp("index") / "index"
-    build_index(CORPUS, target, encoders)
+    build_index(SEED_ARTICLES, target, encoders)
     return target
 
 
@@ -76,12 +77,12 @@ def built_index(
 def corpus_copy(tmp_path: Path) -> Iterator[Path]:
     """A writable copy of the corpus for tests that add, break or remove articles."""
     target = tmp_path / "articles"
-    shutil.copytree(CORPUS, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(SEED_ARTICLES, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     yield target
 
 
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {"corpus_dir": CORPUS, **overrides}
+    values: dict[str, object] = {"corpus_dir": SEED_ARTICLES, **overrides}
     return Settings(_env_file=None, index_dir=index_dir, **values)  # type: ignore[call-arg]
 
 

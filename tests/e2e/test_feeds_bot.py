@@ -17,14 +17,14 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.engine import Engine
 from index.builder import build_index
-from tests.conftest import make_settings
+from tests.conftest import SEED_ARTICLES, make_settings
 from tests.e2e.botrunner import RunningBot, bot_settings
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.web import FakeWeb, Route, rss
 
 pytestmark = pytest.mark.e2e
 
-SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
+
 FERRY_Q = "How long does the harbour crossing take on the electric ferry?"
 LIBRARY_Q = "How many books does the old mill library hold?"
 GERMAN_Q = "Wie viel kosten die neuen Radwege?"
@@ -48,7 +48,7 @@ def test_a_feed_is_followed_indexed_answered_and_kept_current_by_serve(
     fake: FakeTelegram, tmp_path: Path, embedder: Any
 ):
     corpus = tmp_path / "articles"
-    shutil.copytree(SEED, corpus)
+    shutil.copytree(SEED_ARTICLES, corpus)
     index_dir = tmp_path / "index"
     env = {
         "NEWSBOT_CORPUS_DIR": str(corpus),

@@ -27,7 +27,7 @@ import redis
 from bot import streams
 from bot.i18n import text
 from corpus.loader import load_article
-from tests.conftest import CORPUS, DATA, Service
+from tests.conftest import DATA, SEED_ARTICLES, Service
 from tests.e2e.workers import (  # noqa: F401 - the `processes` fixture
     SHARDS,
     chat_replies,
@@ -81,7 +81,7 @@ class Sent:
 
 
 def _paragraph(*words: str) -> int:
-    (article,) = [load_article(path) for path in CORPUS.glob("*.md")]  # the seed article
+    (article,) = [load_article(path) for path in SEED_ARTICLES.glob("*.md")]  # the seed article
     found = [p.number for p in article.paragraphs if all(w in p.text for w in words)]
     assert len(found) == 1, (words, found)  # a label that names one passage
     return found[0]

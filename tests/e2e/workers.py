@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from bot import streams
-from tests.conftest import CORPUS, MODELS, Service
+from tests.conftest import MODELS, SEED_ARTICLES, Service
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.processes import Processes
 
@@ -42,7 +42,7 @@ def processes_fixture(
             "TELEGRAM_BASE_URL": fake.base_url,
             "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
             "NEWSBOT_INDEX_DIR": str(built_index),
-            "NEWSBOT_CORPUS_DIR": str(CORPUS),
+            "NEWSBOT_CORPUS_DIR": str(SEED_ARTICLES),
             "NEWSBOT_MODELS_DIR": str(MODELS),
             "NEWSBOT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
             "NEWSBOT_REDIS_URL": redis_service.url,

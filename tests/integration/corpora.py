@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.conftest import CORPUS
+from tests.conftest import SEED_ARTICLES
 
-SEED = CORPUS / "wagner-north-korea-weapons.md"
+SEED = SEED_ARTICLES / "wagner-north-korea-weapons.md"
 # A sentence end after a lower-case word or a number ("said." "2014."), not "U.S.".
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9]{2})([.!?])(?=[\s”\"’]|$)")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from bot.cli import cli
-from tests.conftest import CORPUS, MODELS
+from tests.conftest import MODELS, SEED_ARTICLES
 
 # Restore Python's Ctrl-C handling in the child: a process started in the background
 # (CI, `make test &`) inherits SIGINT as ignored, and then Ctrl-C would test nothing.
@@ -22,7 +22,7 @@ _CHILD = (
 )
 
 
-def newsbot(*args: str, input: str | None = None, corpus: Path = CORPUS) -> Result:
+def newsbot(*args: str, input: str | None = None, corpus: Path = SEED_ARTICLES) -> Result:
     """Run `newsbot ARGS` in this process, configured through the environment as a user would."""
     env = {"NEWSBOT_CORPUS_DIR": str(corpus)}
     return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=True)
@@ -37,7 +37,7 @@ def child_env(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def start_newsbot(*args: str, cwd: Path, corpus: Path = CORPUS) -> subprocess.Popen[str]:
+def start_newsbot(*args: str, cwd: Path, corpus: Path = SEED_ARTICLES) -> subprocess.Popen[str]:
     """`newsbot ARGS` as a separate process (the CLI's own entry point), output captured."""
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-c", _CHILD, *args],

@@ -16,7 +16,7 @@ import pytest
 from click.testing import Result
 
 from corpus.loader import load_article, normalise_space
-from tests.conftest import CORPUS, DATA, FIXTURES
+from tests.conftest import DATA, FIXTURES, SEED_ARTICLES
 from tests.integration.support import (
     assert_one_clear_error,
     child_env,
@@ -132,7 +132,7 @@ def test_every_passage_span_points_at_its_text_in_the_article(answers: list[dict
     passages = [p for a in answers for p in a["passages"]]
     assert passages
     for passage in passages:
-        article = load_article(CORPUS / f"{passage['article_id']}.md")
+        article = load_article(SEED_ARTICLES / f"{passage['article_id']}.md")
         assert normalise_space(article.body[passage["start"] : passage["end"]]) == passage["text"]
         assert passage["highlight"] in passage["text"]
         assert (passage["title"], passage["source"], passage["url"]) == (
@@ -226,7 +226,7 @@ def test_installed_newsbot_command_answers_in_json(built_index: Path, tmp_path: 
     result = subprocess.run(  # noqa: S603 - the console script this package installs
         [str(console_script()), "--index", str(built_index), "ask", "--json", TROOPS],
         cwd=tmp_path,
-        env=child_env({"NEWSBOT_CORPUS_DIR": str(CORPUS)}),
+        env=child_env({"NEWSBOT_CORPUS_DIR": str(SEED_ARTICLES)}),
         capture_output=True,
         text=True,
         timeout=300,
@@ -276,7 +276,7 @@ def test_index_build_eval_tolerates_the_corpus_growing(served_index: Path, tmp_p
     served index cannot answer count for the new build only, so growth is published."""
     corpus = tmp_path / "articles"
     corpus.mkdir()
-    shutil.copy(CORPUS / "wagner-north-korea-weapons.md", corpus)
+    shutil.copy(SEED_ARTICLES / "wagner-north-korea-weapons.md", corpus)
     added = "brackenford-rovers-beat-kelmore-city"
     shutil.copy(FIXTURES / "articles" / f"{added}.md", corpus)
     sample = _labelled_sample(tmp_path)

@@ -46,7 +46,7 @@ PER_BUILD = {"built_at", "build_id"}
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("corpus")
+    folder = tmp_path_factory.mktemp("articles")
     for name in ARTICLES:
         shutil.copy(FIXTURES / "articles" / name, folder / name)
     return folder

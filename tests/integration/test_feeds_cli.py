@@ -24,7 +24,7 @@ def web() -> Iterator[FakeWeb]:
 
 def newsbot(tmp: Path, *args: str) -> Result:
     env = {
-        "NEWSBOT_CORPUS_DIR": str(tmp / "corpus"),
+        "NEWSBOT_CORPUS_DIR": str(tmp / "articles"),
         "NEWSBOT_FEEDS_DB": str(tmp / "var" / "feeds.sqlite3"),
         "NEWSBOT_FETCH_ALLOW_PRIVATE": "1",
         "NEWSBOT_FETCH_TIMEOUT_SECONDS": "2",
@@ -47,7 +47,7 @@ def test_update_adds_each_item_once_and_the_second_update_adds_nothing(web, tmp_
     assert first.exit_code == 0, first.output
     (report,) = [json.loads(line) for line in first.stdout.splitlines()]
     assert report["items"] == 2 and len(report["added"]) == 2 and report["error"] is None
-    assert sorted(p.name for p in (tmp_path / "corpus").glob("*.md")) == [
+    assert sorted(p.name for p in (tmp_path / "articles").glob("*.md")) == [
         "electric-ferry-cuts-harbour-crossing-to-nine-minutes.md",
         "old-mill-library-reopens-after-two-year-restoration.md",
     ]
@@ -55,8 +55,8 @@ def test_update_adds_each_item_once_and_the_second_update_adds_nothing(web, tmp_
     assert second.exit_code == 0 and "not modified" in second.stdout
     last = web.hits_of("/feed.xml")[-1]
     assert last.headers.get("if-none-match") == '"v1"' and last.status == 304
-    assert len(list((tmp_path / "corpus").glob("*.md"))) == 2
-    assert not (tmp_path / "corpus" / "feeds.sqlite3").exists()  # state lives under var/
+    assert len(list((tmp_path / "articles").glob("*.md"))) == 2
+    assert not (tmp_path / "articles" / "feeds.sqlite3").exists()  # state lives under var/
 
 
 def test_items_already_seen_are_not_added_again_without_conditional_get(web, tmp_path):
@@ -96,7 +96,7 @@ def test_a_failing_feed_is_reported_and_the_others_still_update(web, tmp_path):
     assert len(errors) == 2
     assert any("/broken.xml: failed: HTTP 500" in line for line in errors)
     assert any("/malformed.xml: failed: " in line and "feed" in line for line in errors)
-    assert len(list((tmp_path / "corpus").glob("*.md"))) == 1
+    assert len(list((tmp_path / "articles").glob("*.md"))) == 1
     listing = newsbot(tmp_path, "feeds", "list").stdout
     assert "failed: HTTP 500" in listing and "1 articles from 1 items" in listing
 
@@ -122,6 +122,6 @@ def test_a_removed_feed_leaves_its_articles_and_a_removed_article_stays_removed(
     slug = "electric-ferry-cuts-harbour-crossing-to-nine-minutes"
     assert newsbot(tmp_path, "corpus", "remove", slug).exit_code == 0
     assert newsbot(tmp_path, "feeds", "update").exit_code == 0
-    assert list((tmp_path / "corpus").glob("*.md")) == []
+    assert list((tmp_path / "articles").glob("*.md")) == []
     assert newsbot(tmp_path, "feeds", "remove", feed).exit_code == 0
     assert "no feeds yet" in newsbot(tmp_path, "feeds", "list").stdout

@@ -23,7 +23,7 @@ from index.passages import reader_fingerprint, split_passages
 from index.ranker import fingerprint
 from index.search import SearchIndex
 from index.store import FORMAT_VERSION, FaissStore
-from tests.conftest import CORPUS, DATA, make_settings
+from tests.conftest import DATA, SEED_ARTICLES, make_settings
 from tests.integration.embedders import counting, hashing_encoders
 from tests.integration.support import newsbot
 
@@ -46,7 +46,7 @@ def test_manifest_says_what_the_index_was_built_from_and_with(built_index: Path)
     build = built_index.resolve()
     manifest = json.loads((built_index / "manifest.json").read_text(encoding="utf-8"))
     passages = [json.loads(line) for line in (built_index / "passages.jsonl").open()]
-    articles, _ = load_corpus(CORPUS)
+    articles, _ = load_corpus(SEED_ARTICLES)
 
     assert manifest["model"] == DEFAULT_MODEL
     assert manifest["dim"] == 384
@@ -73,9 +73,9 @@ def test_an_index_read_by_other_passage_code_is_stale(
     must rebuild, not keep serving the old speakers."""
     from index import builder
 
-    assert builder.staleness(CORPUS, built_index, DEFAULT_MODEL, 800) == []
+    assert builder.staleness(SEED_ARTICLES, built_index, DEFAULT_MODEL, 800) == []
     monkeypatch.setattr(builder, "reader_fingerprint", lambda: "0" * 16)
-    assert builder.staleness(CORPUS, built_index, DEFAULT_MODEL, 800) == [
+    assert builder.staleness(SEED_ARTICLES, built_index, DEFAULT_MODEL, 800) == [
         "the passage reader (sentences, speakers) changed since the index was built"
     ]
 
@@ -157,7 +157,7 @@ def test_rebuilding_an_unchanged_corpus_embeds_nothing(served_index: Path, encod
     first = served_index.resolve()
     wrapped, minilm, e5 = counting(encoders)
 
-    report = build_index(CORPUS, served_index, wrapped)
+    report = build_index(SEED_ARTICLES, served_index, wrapped)
 
     assert minilm.texts == [] and e5.texts == []
     assert report.embedded == 0 and report.reused > report.manifest.passages
@@ -176,7 +176,7 @@ def test_a_change_to_what_is_embedded_for_a_passage_embeds_it_again(
     """Reuse is keyed on the text that was embedded, not on the passage: a release that embeds
     a field's passages differently must not keep the old vectors."""
     target = tmp_path / "index"
-    build_index(CORPUS, target, hashing_encoders())
+    build_index(SEED_ARTICLES, target, hashing_encoders())
     real = field_texts
 
     def prefixed(field: Field, passages: list) -> list[str]:
@@ -186,7 +186,7 @@ def test_a_change_to_what_is_embedded_for_a_passage_embeds_it_again(
     monkeypatch.setattr("index.builder.field_texts", prefixed)
     wrapped, minilm, e5 = counting(hashing_encoders())
 
-    report = build_index(CORPUS, target, wrapped)
+    report = build_index(SEED_ARTICLES, target, wrapped)
 
     passages = SearchIndex.load(target).passages
     assert e5.texts == [] and report.embedded == len(minilm.texts) == len(passages)
@@ -217,7 +217,7 @@ def test_adding_an_article_embeds_only_that_articles_text(
 def test_quick_successive_builds_each_publish_their_own_folder(tmp_path: Path):
     target = tmp_path / "index"
 
-    paths = [build_index(CORPUS, target, hashing_encoders()).path for _ in range(3)]
+    paths = [build_index(SEED_ARTICLES, target, hashing_encoders()).path for _ in range(3)]
 
     assert len(set(paths)) == 3
     assert target.resolve() == paths[-1]

@@ -12,7 +12,7 @@ from index.builder import build_index
 from index.embedder import DEFAULT_MODEL, SentenceTransformerEmbedder
 from index.search import SearchIndex
 from index.store import IndexMismatch
-from tests.conftest import CORPUS, DATA
+from tests.conftest import DATA, SEED_ARTICLES
 from tests.integration.embedders import HashingEmbedder
 from tests.integration.support import assert_one_clear_error, newsbot
 
@@ -106,7 +106,7 @@ def test_index_built_with_another_model_is_refused(
     tmp_path: Path, embedder: SentenceTransformerEmbedder, other: HashingEmbedder
 ):
     target = tmp_path / "index"
-    build_index(CORPUS, target, other)
+    build_index(SEED_ARTICLES, target, other)
 
     with pytest.raises(IndexMismatch) as raised:
         SearchIndex.load(target, embedder)

@@ -25,7 +25,7 @@ from index.builder import build_index, verify
 from index.embedder import SentenceTransformerEmbedder
 from index.errors import IndexProblem
 from index.search import SearchIndex
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import SEED_ARTICLES, make_settings
 from tests.integration.corpora import write_copies
 from tests.integration.embedders import (
     EmbedderDied,
@@ -219,7 +219,7 @@ def test_embedder_failing_mid_build_leaves_the_served_index_and_no_folder(
 
     assert failing.embedded > 0  # it did fail part-way, not before starting
     assert builds(served_index) == before
-    assert_still_served(served_index, build, CORPUS, embedder)
+    assert_still_served(served_index, build, SEED_ARTICLES, embedder)
 
 
 def test_build_failing_while_writing_removes_its_own_folder(
@@ -228,10 +228,10 @@ def test_build_failing_while_writing_removes_its_own_folder(
     build, before = served_index.resolve(), builds(served_index)
 
     with pytest.raises(IndexProblem, match="unusable vectors"):  # one dimension short
-        build_index(CORPUS, served_index, WrongShapeEmbedder(HashingEmbedder(dim=384)))
+        build_index(SEED_ARTICLES, served_index, WrongShapeEmbedder(HashingEmbedder(dim=384)))
 
     assert builds(served_index) == before
-    assert_still_served(served_index, build, CORPUS, embedder)
+    assert_still_served(served_index, build, SEED_ARTICLES, embedder)
 
 
 class _InterruptOnPublish(logging.Handler):
@@ -258,7 +258,7 @@ def test_ctrl_c_just_after_publishing_keeps_an_index_served(
     served_index: Path, embedder: SentenceTransformerEmbedder
 ):
     with pytest.raises(KeyboardInterrupt):
-        build_index(CORPUS, served_index, embedder)
+        build_index(SEED_ARTICLES, served_index, embedder)
 
     assert (served_index / "manifest.json").is_file()
-    assert verify(CORPUS, served_index) == []
+    assert verify(SEED_ARTICLES, served_index) == []

@@ -31,7 +31,7 @@ from index.onnx_export import (
     source_folder,
 )
 from index.passages import split_passages
-from tests.conftest import CORPUS, DATA, make_settings
+from tests.conftest import DATA, SEED_ARTICLES, make_settings
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +64,7 @@ def onnx_embedder(request: pytest.FixtureRequest, cache: Path) -> OnnxEmbedder:
 @pytest.fixture(scope="module")
 def corpus_texts() -> list[str]:
     """What an index embeds: the seed corpus passages and their sentences, and questions."""
-    articles, _ = load_corpus(CORPUS)
+    articles, _ = load_corpus(SEED_ARTICLES)
     passages = [p for article in articles for p in split_passages(article)]
     questions = [
         json.loads(line)["question"]

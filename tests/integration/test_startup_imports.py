@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import SEED_ARTICLES
 from tests.integration.support import child_env
 
 pytestmark = pytest.mark.integration
@@ -38,7 +38,7 @@ def run(*args: str, cwd: Path) -> tuple[str, set[str]]:
     done = subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-c", RUNNER, *args],
         cwd=cwd,
-        env=child_env({"NEWSBOT_CORPUS_DIR": str(CORPUS)}),
+        env=child_env({"NEWSBOT_CORPUS_DIR": str(SEED_ARTICLES)}),
         capture_output=True,
         text=True,
         timeout=300,

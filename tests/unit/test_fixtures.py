@@ -162,3 +162,14 @@ def test_validators_reject_broken_data(articles: dict[str, Article]) -> None:
         for s in (same["a"], same["b"])
     ]
     assert check_disputes([same], own, {slug: articles[slug]})
+
+
+def test_a_test_never_sees_the_project_corpus_folder_by_default() -> None:
+    """Adding articles to corpus/ must not change any test: with no corpus configured, a
+    test's settings point at a folder of its own tmp_path that does not exist."""
+    from bot.settings import Settings
+    from tests.conftest import ROOT
+
+    folder = Settings().corpus_dir.resolve()
+    assert folder != (ROOT / "corpus").resolve()
+    assert not folder.exists()
