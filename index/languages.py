@@ -13,6 +13,8 @@ from functools import cache
 
 import Stemmer
 
+from index.bm25_library import bm25s
+
 ENGLISH = "en"
 # Languages the identifier may answer; restricting it keeps short questions reliable.
 LANGUAGES = ("en", "ru", "uk", "de", "es", "fr", "it", "pt", "pl", "nl")
@@ -31,8 +33,7 @@ _STEMMERS = {
     "pl": "polish",
     "nl": "dutch",
 }
-# Each language's stop words: bm25s's lists (its module is imported on first use: the
-# bm25s package brings scipy.sparse, which start-up loads beside the encoders).
+# Each language's stop words: bm25s's lists (imported on first use, index/bm25_library.py).
 _STOPWORDS = {
     "en": "STOPWORDS_EN",
     "ru": "STOPWORDS_RUSSIAN",
@@ -87,8 +88,7 @@ def stemmer(language: str) -> Stemmer.Stemmer:
 
 @cache
 def stopwords(language: str) -> frozenset[str]:
-    from bm25s import stopwords as lists
-
+    lists = bm25s().stopwords
     name = _STOPWORDS.get(normalise_language(language))
     return frozenset(getattr(lists, name)) if name else frozenset()
 

@@ -6,9 +6,7 @@ them exactly. Each text is analysed in its own language (index/languages.py).
 
 from __future__ import annotations
 
-import logging
 import math
-import os
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -19,6 +17,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from index.bm25_library import bm25s as _bm25s
 from index.languages import ENGLISH, stemmer, stopwords
 
 if TYPE_CHECKING:
@@ -72,19 +71,6 @@ def key_words(question: str, language: str = ENGLISH) -> list[str]:
 def key_terms(question: str, language: str = ENGLISH) -> list[str]:
     """The stems of the question's subject words, unique."""
     return list(dict.fromkeys(_stem(w, language) for w in key_words(question, language)))
-
-
-def _bm25s():  # noqa: ANN202 - the module
-    """bm25s, imported when an index is built or loaded, not by every user of `analyse`
-    (it brings scipy.sparse: a quarter of a second at start-up, off the main thread when the
-    engine loads the index beside the encoders)."""
-    # Every bm25s call here passes show_progress=False: its tqdm import (0.07 s) is not needed.
-    os.environ.setdefault("DISABLE_TQDM", "1")
-    import bm25s
-
-    # bm25s sets its own logger to DEBUG on import and would print every index build.
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    return bm25s
 
 
 class LexicalIndex:

