@@ -29,19 +29,48 @@ FRAME_MAX_WORDS = 6  # "A senior U.S. official said" opens a clause; longer is c
 # quotation that ends a clause ("“We won,” she said"). A quoted word inside a clause
 # ("renamed it “factcheckUK” during the debate") is part of it.
 _BOUNDARY = re.compile(r"(?<=[,;:])\s+(?!\d{3}\b)|\s+[—–-]\s+|(?<=[,.!?;:][”»])\s+")
-_EDGE = " \t,;:—–-“”\"«»„‘’'()"
+_EDGE = " \t,;:—–-‘’'"  # and quotation marks that match nothing in the line
 _WORD = re.compile(r"\S+")
 # Verbs that frame reported speech, in the languages the attribution reads; what follows
 # them (and a "that") is what was said.
-_REPORTING = re.compile(
-    r"^(?P<frame>(?:[^\d\s]+\s+){0,"
-    + str(FRAME_MAX_WORDS - 1)
-    + r"}?(?:said|says|say|told\s+\S+|added|adds|stated|states|"
-    r"wrote|writes|noted|notes|explained|reported|announced|according\s+to\s+[^,]+,|"
-    r"сказал\w*|заявил\w*|сообщил\w*|отметил\w*|добавил\w*|по\s+словам\s+[^,]+,|"
-    r"sagte\w*|sagt|erklärte\w*|betonte\w*|laut\s+[^,]+,),?\s+(?:(?:that|что|dass)\s+)?)",
+_SAYS = r"said|says|stated|added|wrote|noted|explained|reported|announced"
+_SAYS_OTHER = (
+    r"сказал\w*|заявил\w*|сообщил\w*|отметил\w*|добавил\w*|sagte\w*|sagt|erklärte\w*|"
+    r"betonte\w*"
+)
+# Words that open a relative clause: a run of clauses that starts with one has lost its noun
+# ("who took charge in 2021, added ..."). German and Spanish "der", "que" are not only that.
+_RELATIVE = re.compile(
+    r"^(?:who|whom|whose|which|котор\w+|чей|чья|чьё|чьи|welche[mnrs]?|quien(?:es)?)\b",
     re.IGNORECASE,
 )
+
+
+def _few_words(least: int) -> str:
+    """From `least` to a few words, as few as will do, with no punctuation among them."""
+    return rf"(?:\s+[^\s,.;:]+){{{least},{FRAME_MAX_WORDS - 3}}}?"
+
+
+# A frame may run on to a "that" through the one told ("told the assembly that"), an
+# adverbial ("said on Thursday that"; in English it must open with a preposition or a word of
+# time, as "said the plan that ..." is no frame), or a few words before a comma and a
+# conjunction that is never a relative ("заявил в четверг, что", "sagte am Mittwoch, dass").
+_FRAMES = (
+    r"told" + _few_words(1) + r"\s+that\s+",
+    rf"(?:{_SAYS})\s+(?:on|in|at|during|after|before|last|this|earlier|later|late|early|"
+    r"yesterday|today|also|again|separately)" + _few_words(0) + r",?\s+that\s+",
+    rf"(?:{_SAYS_OTHER})" + _few_words(1) + r",\s+(?:что|dass)\s+",
+    rf"(?:{_SAYS}|say|told\s+(?:the\s+|an?\s+)?\S+|adds|states|writes|notes|according\s+to\s+[^,]+,|"
+    rf"{_SAYS_OTHER}|по\s+словам\s+[^,]+,|laut\s+[^,]+,),?\s+(?:(?:that|что|dass)\s+)?",
+)
+_REPORTING = re.compile(
+    rf"^(?P<frame>(?:[^\d\s]+\s+){{0,{FRAME_MAX_WORDS - 1}}}?(?:{'|'.join(_FRAMES)}))",
+    re.IGNORECASE,
+)
+_OPENS_FRAME = re.compile(rf"^(?:{_SAYS}|told|{_SAYS_OTHER})\b", re.IGNORECASE)
+# Quotation marks and what closes each (German opens with „ and closes with “).
+_QUOTES = {"“": "”", "„": "“", "«": "»", '"': '"'}
+_CLOSERS = frozenset("”»“\"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +137,7 @@ def _runs(
     """Each run of neighbouring clauses short enough for the line: (score, span, text); with
     an asked kind, only the runs that hold one."""
     clauses = split_clauses(whole)
+    opens = [_trim(whole[a:b]) for a, b in clauses]
     runs = []
     for i in range(len(clauses)):
         for j in range(i, len(clauses)):
@@ -118,6 +148,10 @@ def _runs(
                 break
             if size < MIN_WORDS or (kind is not None and not offers(text, kind)):
                 continue
+            if i > 0 and _cuts_a_noun_off(opens[i : j + 1]):
+                continue
+            if text.count("(") != text.count(")"):
+                continue  # "with producer John Shanks (Bon Jovi"
             shared = len(terms & set(analyse(text, language)))
             runs.append((round(shared - LENGTH_COST * size, 6), (start, end), text))
     return runs
@@ -145,20 +179,44 @@ def drop_frame(clause: str) -> str:
     return rest if len(_WORD.findall(rest)) >= 4 else clause
 
 
+def _cuts_a_noun_off(clauses: list[str]) -> bool:
+    """Whether a run of clauses that does not open the sentence starts in a relative clause
+    ("who took charge in 2021, added ...") or leaves out the subject of a reporting verb it
+    holds ("head of the medical association, said the true number ...")."""
+    return bool(_RELATIVE.match(clauses[0])) or any(_OPENS_FRAME.match(c) for c in clauses[1:])
+
+
 def _unquote(text: str) -> str:
     """Without quotation marks that open or close nothing within it: a sentence that is one
     quotation loses its outer marks, the last sentence of a quotation its closing one."""
-    openers, closers = "“«„", "”»"
-    if len(text) > 2 and text[0] in openers + '"' and text[-1] in closers + '"':
-        inner = text[1:-1]
-        if not any(mark in inner for mark in openers + closers + '"'):
-            return inner
-    if text and text[-1] in closers and not any(mark in text for mark in openers):
-        return text[:-1]
-    if text and text[0] in openers and not any(mark in text for mark in closers):
-        return text[1:]
-    return text
+    inner = text[1:-1]
+    if len(text) > 2 and _QUOTES.get(text[0]) == text[-1] and not _lone_marks(inner, all_marks=True):
+        return inner
+    lone = _lone_marks(text)
+    return text[1 if 0 in lone else 0 : -1 if len(text) - 1 in lone else len(text)]
+
+
+def _lone_marks(text: str, all_marks: bool = False) -> set[int]:
+    """Where `text` has a quotation mark that opens or closes nothing in it (with
+    `all_marks`, where it has any)."""
+    opened: list[int] = []
+    lone: set[int] = set()
+    for i, mark in enumerate(text):
+        if mark not in _QUOTES and mark not in _CLOSERS:
+            continue
+        if all_marks:
+            lone.add(i)
+        elif opened and mark == _QUOTES[text[opened[-1]]]:
+            opened.pop()
+        elif mark in _QUOTES:
+            opened.append(i)
+        else:
+            lone.add(i)
+    return lone | set(opened)
 
 
 def _trim(text: str) -> str:
-    return text.strip(_EDGE).rstrip()
+    """Without edge punctuation, nor quotation marks at the edges that match nothing."""
+    while (trimmed := _unquote(text.strip(_EDGE))) != text:
+        text = trimmed
+    return text

@@ -114,9 +114,25 @@ def test_a_quotation_ends_a_clause_only_where_the_quoted_words_end_one(
     [
         ("Hollis said the terminal will open in May.", "the terminal will open in May."),
         ("The minister told reporters that the deal was signed.", "the deal was signed."),
+        ("Pryce told the assembly the deal was signed in May.", "the deal was signed in May."),
         ("Руднев заявил, что паром выйдет в рейс в мае.", "паром выйдет в рейс в мае."),
         ("Vogt sagte, die Brücke werde im Mai geöffnet.", "die Brücke werde im Mai geöffnet."),
         ("He said no.", "He said no."),  # too little after the frame to stand alone
+        (
+            "The ministry said on Tuesday that 214 cases had been confirmed.",
+            "214 cases had been confirmed.",
+        ),
+        (
+            "Okonjo told the provincial assembly that Pryce had signed the contract.",
+            "Pryce had signed the contract.",
+        ),
+        ("Руднев заявил в четверг, что паром выйдет в рейс в мае.", "паром выйдет в рейс в мае."),
+        ("Vogt sagte am Mittwoch, dass die Brücke im Mai öffnet.", "die Brücke im Mai öffnet."),
+        # "that" after the said thing is a relative, not the end of a frame
+        (
+            "Hollis said the plan that was approved in May would cost more.",
+            "the plan that was approved in May would cost more.",
+        ),
     ],
 )
 def test_the_reporting_frame_is_dropped_when_enough_follows(clause: str, rest: str) -> None:
@@ -154,9 +170,45 @@ def test_two_separate_clauses_equally_good_keep_the_sentence_whole() -> None:
         ("“We never split up.”", "We never split up."),
         ("So the deliveries are nothing but rumour.”", "So the deliveries are nothing but rumour."),
         ("“Everyone knows it,” she said.", "“Everyone knows it,” she said."),
+        ("„Wir haben uns nie getrennt“, sagte sie.", "„Wir haben uns nie getrennt“, sagte sie."),
+        ("«Мы не расставались», сказала она.", "«Мы не расставались», сказала она."),
+        ("„Wir haben uns nie getrennt.“", "Wir haben uns nie getrennt."),
     ],
 )
 def test_quotation_marks_that_match_nothing_in_the_line_are_left_out(
     sentence: str, line: str
 ) -> None:
     assert best_clause("Did they split up?", sentence) == line
+
+
+def test_a_cut_never_starts_in_a_relative_clause() -> None:
+    """The clause holds words of the question, but "who took charge ..." has lost its noun."""
+    sentence = (
+        "Pettit, who took charge of Kelmore in 2021, added that he had never lost a match at "
+        "Brookfield Park before Saturday, when a crowd of 18,412 saw his side lose 3-1."
+    )
+    line = best_clause("how many fans were at brookfield park for the kelmore game", sentence)
+    assert line in sentence and not line.startswith("who")
+
+
+def test_a_cut_never_leaves_out_the_one_who_says_what_it_holds() -> None:
+    sentence = (
+        "Dr. Ilse Varga, head of the Marenian Medical Association, which represents most of "
+        "the country's 4,000 doctors, said the association had counted at least 640 cases in "
+        "three weeks."
+    )
+    line = best_clause("How many cases has the Marenian Medical Association counted?", sentence)
+    assert line == "the association had counted at least 640 cases in three weeks."
+
+
+def test_a_cut_keeps_brackets_whole_and_the_one_told_in_the_frame() -> None:
+    sentence = (
+        "Last month, Ortega told the Gazette the band had been recording with producer Lena "
+        "Marsh (Arcade Lights, The Fernleys, Dovetail), writing seven songs for an album due "
+        "next spring."
+    )
+    line = best_clause("Who is producing the band's new record?", sentence)
+    assert line == (
+        "the band had been recording with producer Lena Marsh (Arcade Lights, The Fernleys, "
+        "Dovetail)"
+    )
