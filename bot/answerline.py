@@ -68,9 +68,16 @@ _REPORTING = re.compile(
     re.IGNORECASE,
 )
 _OPENS_FRAME = re.compile(rf"^(?:{_SAYS}|told|{_SAYS_OTHER})\b", re.IGNORECASE)
+_SAYING = re.compile(rf"\b(?:{_SAYS}|told|{_SAYS_OTHER})\b", re.IGNORECASE)
+_QUOTED_WORDS = re.compile(r"[,.!?…][”»“\"]")  # the end of a quoted sentence: "... win,”"
+_ENDS_SAYING = re.compile(rf"\b(?:{_SAYS}|{_SAYS_OTHER})(?:\s+(?:that|что|dass))?\W*$", re.I)
+# After a comma, Russian and German open what was said with a conjunction ("..., что ...").
+_CONJUNCTION = re.compile(r"^(?:что|dass)\s+", re.IGNORECASE)
+_WORD_ONLY = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
+_ARTICLES = frozenset({"the", "a", "an"})
 # Quotation marks and what closes each (German opens with „ and closes with “).
 _QUOTES = {"“": "”", "„": "“", "«": "»", '"': '"'}
-_CLOSERS = frozenset("”»“\"")
+_CLOSERS = frozenset('”»“"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +179,30 @@ def split_clauses(sentence: str) -> list[tuple[int, int]]:
 def drop_frame(clause: str) -> str:
     """The clause without an opening reporting frame ("Reyes said that ..." -> "...") when
     enough is said after it to stand alone."""
-    match = _REPORTING.match(clause)
+    match = _REPORTING.match(clause) or _CONJUNCTION.match(clause)
     if match is None:
         return clause
     rest = clause[match.end() :]
     return rest if len(_WORD.findall(rest)) >= 4 else clause
+
+
+def names_only(clause: str, source: str) -> bool:
+    """Whether a clause says nothing but who the `source` (name and role, as attributed) is
+    and that they speak: "the opposition's transport spokeswoman", or a frame whose words
+    come in the next clause, "Аналитик «Меридиан» Денис Кравец сказал"."""
+    known = {w.casefold() for w in _WORD_ONLY.findall(source)} | _ARTICLES
+    rest = [w for w in _WORD_ONLY.findall(clause) if w.casefold() not in known]
+    if _ENDS_SAYING.search(clause):
+        # a few words that describe the source before the verb, not a quotation ("“We won,”
+        # Okonjo said")
+        return len(rest) <= FRAME_MAX_WORDS and not _QUOTED_WORDS.search(clause)
+    return all(_SAYING.fullmatch(w) for w in rest)
+
+
+def paired_quotes(text: str) -> str:
+    """The text without the quotation marks that open or close nothing in it."""
+    lone = _lone_marks(text)
+    return "".join(c for i, c in enumerate(text) if i not in lone)
 
 
 def _cuts_a_noun_off(clauses: list[str]) -> bool:
@@ -190,7 +216,11 @@ def _unquote(text: str) -> str:
     """Without quotation marks that open or close nothing within it: a sentence that is one
     quotation loses its outer marks, the last sentence of a quotation its closing one."""
     inner = text[1:-1]
-    if len(text) > 2 and _QUOTES.get(text[0]) == text[-1] and not _lone_marks(inner, all_marks=True):
+    if (
+        len(text) > 2
+        and _QUOTES.get(text[0]) == text[-1]
+        and not _lone_marks(inner, all_marks=True)
+    ):
         return inner
     lone = _lone_marks(text)
     return text[1 if 0 in lone else 0 : -1 if len(text) - 1 in lone else len(text)]

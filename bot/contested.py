@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.answerline import drop_frame, split_clauses
+from bot.answerline import drop_frame, names_only, paired_quotes, split_clauses
 from bot.claims import Statement, disputed, read
 from index.passages import Passage, Sentence
 from index.search import Hit
@@ -22,6 +22,7 @@ from index.search import Hit
 UNNAMED = "unnamed"  # index/speakers.py's kind of "a senior official", "officials"
 PHRASE_WORDS = 15  # the longest verbatim phrase of a side in the dispute line
 SIDE_RANK = 3  # both sides of a dispute must be among the passages ranked this high
+_PHRASE_EDGE = ' ,;:“”"«»„'
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,26 @@ def statements(
         by_speaker.setdefault(speaker.name, []).append(sentence)
     language = getattr(passage, "language", None)
     return [
-        (read(name, " ".join(s.text for s in sentences), language), sentences)
+        (read(name, " ".join(_content(s) for s in sentences), language), sentences)
         for name, sentences in by_speaker.items()
     ]
 
 
+def _content(sentence: Sentence) -> str:
+    """What a sentence says, without who says it: "Аналитик компании «Меридиан» Денис
+    Кравец сказал, что не удивлён ..." -> "не удивлён ..." (the words that describe the
+    source are not part of the claim)."""
+    source = sentence.speaker.label() if sentence.speaker else ""
+    clauses = (sentence.text[a:b] for a, b in split_clauses(sentence.text))
+    return " ".join(drop_frame(c) for c in clauses if not names_only(c, source))
+
+
 def contest_between(claim: Hit, denial: Hit, named_only: bool = False) -> Contest | None:
-    """The dispute, if one source in `denial` contradicts a source in `claim`."""
+    """The dispute, if one source in `denial` contradicts a source in `claim` in the same
+    article (sources in two articles speak of two events as often as of one: a dancer's "we
+    decided to put ourselves out there" and a minister's "we make no apology")."""
+    if claim.passage.article_id != denial.passage.article_id:
+        return None
     for said, claim_sentences in statements(claim.passage, named_only):
         for answer, denial_sentences in statements(denial.passage, named_only):
             if said.speaker == answer.speaker:
@@ -171,18 +185,20 @@ def _phrase(
     sentences: list[Sentence], said: Statement, shared: frozenset[str], denial: bool = False
 ) -> str:
     """The clause that holds most of what is disputed (for a denial, its denying words
-    count too), at most ~15 words, verbatim."""
-    best, best_count = "", -1
+    count too), at most ~15 words, verbatim; never one that only names the source ("Rachel
+    Okonjo, the opposition's transport spokeswoman, told ...") unless nothing else is said."""
+    best, best_key = "", (False, -1)
     for sentence in sentences:
+        source = sentence.speaker.label() if sentence.speaker else said.speaker
         for start, end in split_clauses(sentence.text):
             clause = drop_frame(sentence.text[start:end])
             read_clause = read(said.speaker, clause)
             count = len(read_clause.stems & shared)
             if denial:  # denying words first ("rumour", "not true"), then any negation
                 count += 3 if read_clause.denies else 1 if read_clause.negated else 0
-            if count > best_count:
-                best, best_count = clause, count
-    words = best.strip(' ,;:“”"«»„').split()
-    if len(words) <= PHRASE_WORDS:
-        return " ".join(words)
-    return " ".join(words[:PHRASE_WORDS]).rstrip(' ,;:“”"«»„') + "…"
+            key = (not names_only(clause, source), count)
+            if key > best_key:
+                best, best_key = clause, key
+    words = best.strip(_PHRASE_EDGE).split()
+    more = "…" if len(words) > PHRASE_WORDS else ""
+    return paired_quotes(" ".join(words[:PHRASE_WORDS])).strip(_PHRASE_EDGE) + more

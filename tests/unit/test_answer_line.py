@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answerline import answer_line, best_clause, drop_frame, split_clauses
+from bot.answerline import (
+    answer_line,
+    best_clause,
+    drop_frame,
+    names_only,
+    paired_quotes,
+    split_clauses,
+)
 from index.passages import Passage, Sentence
 from index.search import Hit
 from index.speakers import Speaker
@@ -115,6 +122,11 @@ def test_a_quotation_ends_a_clause_only_where_the_quoted_words_end_one(
         ("Hollis said the terminal will open in May.", "the terminal will open in May."),
         ("The minister told reporters that the deal was signed.", "the deal was signed."),
         ("Pryce told the assembly the deal was signed in May.", "the deal was signed in May."),
+        # what follows "сказал," / "sagte," in the clause after the comma
+        (
+            "что компания никогда не получала субсидий на завод.",
+            "компания никогда не получала субсидий на завод.",
+        ),
         ("Руднев заявил, что паром выйдет в рейс в мае.", "паром выйдет в рейс в мае."),
         ("Vogt sagte, die Brücke werde im Mai geöffnet.", "die Brücke werde im Mai geöffnet."),
         ("He said no.", "He said no."),  # too little after the frame to stand alone
@@ -212,3 +224,29 @@ def test_a_cut_keeps_brackets_whole_and_the_one_told_in_the_frame() -> None:
         "the band had been recording with producer Lena Marsh (Arcade Lights, The Fernleys, "
         "Dovetail)"
     )
+
+
+@pytest.mark.parametrize(
+    ("clause", "source", "expected"),
+    [
+        (
+            "the opposition's transport spokeswoman",
+            "Rachel Okonjo, the opposition's transport spokeswoman",
+            True,
+        ),
+        ("Аналитик компании «Меридиан» Денис Кравец сказал", "Денис Кравец", True),
+        ("“This was never a fair competition,” Okonjo said.", "Rachel Okonjo", False),
+        ("Pryce had signed off on the contract", "Rachel Okonjo", False),
+    ],
+)
+def test_a_clause_that_only_names_its_source_is_told_from_one_that_says_something(
+    clause: str, source: str, expected: bool
+) -> None:
+    assert names_only(clause, source) is expected
+
+
+def test_quotation_marks_cut_from_their_pair_are_left_out() -> None:
+    assert paired_quotes('his company had "won this contract on price') == (
+        "his company had won this contract on price"
+    )
+    assert paired_quotes("was “nothing more than gossip”") == "was “nothing more than gossip”"

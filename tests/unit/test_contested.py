@@ -3,12 +3,16 @@ the other makes (an outright denial, or the same thing said with the opposite po
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.answer import Answer, Status
-from bot.contested import Contest, find_contests, with_other_side
+from bot.contested import Contest, contest_between, find_contests, with_other_side
 from bot.format import to_json, to_plain
-from index.passages import Passage, Sentence
+from corpus.loader import load_article
+from index.passages import Passage, Sentence, split_passages
 from index.search import Hit
 from index.speakers import Speaker
+from tests.conftest import FIXTURES
 
 UNION = Speaker("Carla Benn", "president of the bakers' union", "person")
 CHIEF = Speaker("Helen Marr", "chief executive", "person")
@@ -174,3 +178,44 @@ def test_a_dispute_is_flagged_only_when_the_best_passage_is_one_side() -> None:
     question = "Will Acme cut jobs at its headquarters?"
     assert find_contests([CLAIM, DENIAL], question)
     assert find_contests([NARRATION, CLAIM, DENIAL], question) == []
+
+
+def fixture_hits(name: str) -> list[Hit]:
+    """The passages of a fixture article, as hits (rows in paragraph order)."""
+    passages = split_passages(load_article(FIXTURES / "articles" / f"{name}.md"))
+    return [Hit(p, row, 1.0, p.sentences[0], {}) for row, p in enumerate(passages)]
+
+
+def paragraph_with(hits: list[Hit], words: str) -> Hit:
+    [found] = [h for h in hits if words in h.passage.text]
+    return found
+
+
+def test_what_is_disputed_is_what_the_source_says_not_who_the_source_is() -> None:
+    """ "Rachel Okonjo, the opposition's transport spokeswoman, told the provincial assembly
+    that Pryce had signed off on the contract ..." against the minister's denial: the
+    disputed phrase is her claim, not her title (which shares "transport" with his)."""
+    hits = fixture_hits("eastmark-ferry-contract-minister-denies")
+    claim = paragraph_with(hits, "Pryce had signed off on the contract")
+    denial = paragraph_with(hits, "denied approving a $310 million ferry contract")
+    contest = contest_between(claim, denial, named_only=True)
+    assert contest is not None and contest.claimant == "Rachel Okonjo"
+    assert contest.what.startswith("Pryce had signed off on the contract")
+
+
+def test_words_that_describe_a_source_are_not_part_of_its_claim() -> None:
+    """The analyst "of the investment company «Meridian»" is not surprised the holding builds
+    now; the chief executive says the company never got subsidies to build the plant. Only
+    the analyst's description mentions a company: they contradict each other on nothing."""
+    hits = fixture_hits("severnaya-niva-kedrovsk-dairy-plant")
+    analyst = paragraph_with(hits, "Денис Кравец сказал")
+    chief = paragraph_with(hits, "никогда не получала государственных субсидий")
+    assert contest_between(analyst, chief, named_only=True) is None
+    assert contest_between(chief, analyst, named_only=True) is None
+
+
+def test_sources_in_two_articles_do_not_make_a_dispute() -> None:
+    """The same denial, had it come from another article, may speak of another event."""
+    elsewhere = replace(DENIAL, passage=replace(DENIAL.passage, article_id="b"))
+    assert find_contests([CLAIM, DENIAL], "Will Acme cut jobs at its headquarters?")
+    assert not find_contests([CLAIM, elsewhere], "Will Acme cut jobs at its headquarters?")
