@@ -35,8 +35,8 @@ _WORD = re.compile(r"\S+")
 # them (and a "that") is what was said.
 _SAYS = r"said|says|stated|added|wrote|noted|explained|reported|announced"
 _SAYS_OTHER = (
-    r"сказал\w*|заявил\w*|сообщил\w*|отметил\w*|добавил\w*|sagte\w*|sagt|erklärte\w*|"
-    r"betonte\w*"
+    r"сказал\w*|заявил\w*|сообщил\w*|отметил\w*|добавил\w*|говорит\w*|sagte\w*|sagt|"
+    r"erklärte\w*|betonte\w*"
 )
 # Words that open a relative clause: a run of clauses that starts with one has lost its noun
 # ("who took charge in 2021, added ..."). German and Spanish "der", "que" are not only that.
@@ -197,6 +197,13 @@ def names_only(clause: str, source: str) -> bool:
         # Okonjo said")
         return len(rest) <= FRAME_MAX_WORDS and not _QUOTED_WORDS.search(clause)
     return all(_SAYING.fullmatch(w) for w in rest)
+
+
+def closes_with_source(clause: str) -> bool:
+    """Whether the last clause of a sentence only says who said it: "said Brackenford coach
+    Miriam Hale", "the ministry said", "говорится в отчётности компании"."""
+    short = len(_WORD.findall(clause)) <= FRAME_MAX_WORDS and not _QUOTED_WORDS.search(clause)
+    return short and bool(_OPENS_FRAME.match(clause) or _ENDS_SAYING.search(clause))
 
 
 def paired_quotes(text: str) -> str:

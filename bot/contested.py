@@ -14,7 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.answerline import drop_frame, names_only, paired_quotes, split_clauses
+from bot.answerline import (
+    closes_with_source,
+    drop_frame,
+    names_only,
+    paired_quotes,
+    split_clauses,
+)
 from bot.claims import Statement, disputed, read
 from index.passages import Passage, Sentence
 from index.search import Hit
@@ -60,10 +66,13 @@ def statements(
 
 def _content(sentence: Sentence) -> str:
     """What a sentence says, without who says it: "Аналитик компании «Меридиан» Денис
-    Кравец сказал, что не удивлён ..." -> "не удивлён ..." (the words that describe the
-    source are not part of the claim)."""
+    Кравец сказал, что не удивлён ..." -> "не удивлён ...", "Выручка составила 11,2 млрд
+    рублей, говорится в отчётности компании" -> "Выручка составила 11,2 млрд рублей" (the
+    words that name or describe the source are not part of the claim)."""
     source = sentence.speaker.label() if sentence.speaker else ""
-    clauses = (sentence.text[a:b] for a, b in split_clauses(sentence.text))
+    clauses = [sentence.text[a:b] for a, b in split_clauses(sentence.text)]
+    if len(clauses) > 1 and closes_with_source(clauses[-1]):
+        clauses.pop()
     return " ".join(drop_frame(c) for c in clauses if not names_only(c, source))
 
 

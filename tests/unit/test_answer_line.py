@@ -11,6 +11,7 @@ import pytest
 from bot.answerline import (
     answer_line,
     best_clause,
+    closes_with_source,
     drop_frame,
     names_only,
     paired_quotes,
@@ -250,3 +251,19 @@ def test_quotation_marks_cut_from_their_pair_are_left_out() -> None:
         "his company had won this contract on price"
     )
     assert paired_quotes("was “nothing more than gossip”") == "was “nothing more than gossip”"
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        ("said Brackenford coach Miriam Hale.", True),
+        ("the ministry said.", True),
+        ("говорится в отчётности компании.", True),
+        ("said the deal would be signed in May after the council votes on it.", False),
+        ("and prices rose by 40%.", False),
+    ],
+)
+def test_a_closing_clause_that_only_says_who_said_it_is_told_apart(
+    clause: str, expected: bool
+) -> None:
+    assert closes_with_source(clause) is expected

@@ -219,3 +219,13 @@ def test_sources_in_two_articles_do_not_make_a_dispute() -> None:
     elsewhere = replace(DENIAL, passage=replace(DENIAL.passage, article_id="b"))
     assert find_contests([CLAIM, DENIAL], "Will Acme cut jobs at its headquarters?")
     assert not find_contests([CLAIM, elsewhere], "Will Acme cut jobs at its headquarters?")
+
+
+def test_the_frame_that_closes_a_sentence_is_not_part_of_its_claim() -> None:
+    """ "Revenue was 11.2 billion roubles, the company's report says" and the chief executive's
+    "the company never received subsidies ... not a rouble of subsidies" share "company" only
+    in the closing frame and "rouble" by chance: no dispute."""
+    hits = fixture_hits("severnaya-niva-kedrovsk-dairy-plant")
+    revenue = paragraph_with(hits, "говорится в отчётности компании")
+    chief = paragraph_with(hits, "никогда не получала государственных субсидий")
+    assert contest_between(revenue, chief, named_only=True) is None
