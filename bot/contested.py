@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.answerline import (
+from bot.claims import Statement, disputed, read
+from bot.clauses import (
     closes_with_source,
     drop_frame,
     names_only,
     paired_quotes,
     split_clauses,
 )
-from bot.claims import Statement, disputed, read
 from index.passages import Passage, Sentence
 from index.search import Hit
 
