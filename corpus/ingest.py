@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -139,9 +138,6 @@ class Ingestor:
         self.library.remember(written.stem, urls, article.text)
         logger.info("added %s from %s", written, found.given)
         return Outcome(found.given, written=written, article=article)
-
-    def add_all(self, inputs: Iterable[str], source_name: str | None = None) -> list[Outcome]:
-        return [self.add(given, source_name) for given in inputs]
 
 
 def remove(corpus_dir: Path, which: str) -> list[Path]:

@@ -70,29 +70,8 @@ _HAS = {
 }
 
 
-# "How many X ...", "what share of X": X is what the number must be about. Its words run
-# up to the verb ("how many *union members* are ..."); adverbs are not what is counted.
-_FOCUS = re.compile(
-    r"\b(?:how (?:many|much)|what (?:share|percentage|percent|fraction|proportion|number|"
-    r"amount|sum)(?: of)?)\s+(?P<rest>.+)",
-    re.IGNORECASE,
-)
-_VERB = re.compile(
-    r"\b(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|may|might|"
-    r"should|be|been|get|got)\b",
-    re.IGNORECASE,
-)
 _AGE = re.compile(r"\bhow old\b|\bage of\b|\bwhat age\b", re.IGNORECASE)
 _HAS_AGE = re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+\b", re.IGNORECASE)
-
-
-def focus_text(question: str) -> str | None:
-    """What a number question counts: "how many *ferries* does the company operate?"."""
-    match = _FOCUS.search(question[:160])
-    if match is None:
-        return None
-    head = _VERB.split(match.group("rest"), maxsplit=1)[0]
-    return " ".join(w for w in head.split() if not w.lower().endswith("ly"))
 
 
 def asks_age(question: str) -> bool:

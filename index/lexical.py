@@ -79,11 +79,8 @@ class LexicalIndex:
     def __init__(self, bm25: bm25s.BM25):
         self._bm25 = bm25
         self.vocab: dict[str, int] = bm25.vocab_dict
-        indptr = np.asarray(bm25.scores["indptr"])
-        self._indptr = indptr
-        self._indices = np.asarray(bm25.scores["indices"])
         self.size = int(bm25.scores["num_docs"])
-        self._df = np.diff(indptr)
+        self._df = np.diff(np.asarray(bm25.scores["indptr"]))  # texts holding each term
         self._by_length: dict[int, list[str]] = {}
         for term in self.vocab:
             self._by_length.setdefault(len(term), []).append(term)
@@ -117,13 +114,6 @@ class LexicalIndex:
 
     def knows(self, term: str) -> bool:
         return term in self.vocab
-
-    def texts_with(self, term: str) -> np.ndarray:
-        """Rows of the texts that contain `term` (an analysed term)."""
-        term_id = self.vocab.get(term)
-        if term_id is None:
-            return np.zeros(0, dtype=np.int64)
-        return self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
 
     def correct(self, term: str) -> str:
         """The corpus term a misspelt question term stands for ("okonju" -> "okonjo"),

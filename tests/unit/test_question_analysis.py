@@ -14,7 +14,6 @@ from index.answertype import (
     PERSON,
     PLACE,
     expected_type,
-    focus_text,
     offers,
 )
 from index.lexical import analyse, key_words
@@ -47,19 +46,6 @@ from index.lexical import analyse, key_words
 )
 def test_the_kind_of_answer_a_question_wants(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
-
-
-@pytest.mark.parametrize(
-    ("question", "focus"),
-    [
-        ("How many helicopters does Wagner operate?", "helicopters"),
-        ("How many Wagner fighters are deployed in Mali?", "Wagner fighters"),
-        ("What fraction of the recently killed fighters had records?", "the killed fighters"),
-        ("Who founded Wagner?", None),
-    ],
-)
-def test_a_number_question_counts_what_follows_how_many(question: str, focus: str | None) -> None:
-    assert focus_text(question) == focus
 
 
 def test_a_sentence_offers_a_number_a_date_or_a_speaker() -> None:
