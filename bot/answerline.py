@@ -62,7 +62,8 @@ def best_clause(
 
     The sentence stays whole when no run can be told apart as the answer: the question
     asks for no kind the text can be checked for (unless the sentence is very long), no
-    run holds the asked kind, or two separate runs are equally good.
+    run holds the asked kind, or two separate runs hold as many of the question's terms
+    (being shorter does not make one the answer).
     """
     whole = unquote(sentence.strip())
     size = word_count(whole)
@@ -77,19 +78,23 @@ def best_clause(
     runs = _runs(whole, terms, kind, text_language)
     if not runs:
         return whole
-    best_score = max(score for score, _, _ in runs)
-    tops = [(span, text) for score, span, text in runs if score == best_score]
-    (start, end), best = min(tops, key=lambda top: len(top[1]))
-    if best_score <= 0 or any(b <= start or a >= end for (a, b), _ in tops):
-        return whole  # nothing ties a run to the question, or two separate runs tie
+    most = max(shared for shared, _, _, _ in runs)
+    tops = [
+        (shared - LENGTH_COST * words, span, text)
+        for shared, words, span, text in runs
+        if shared == most
+    ]
+    score, (start, end), best = max(tops, key=lambda top: (top[0], -len(top[2])))
+    if score <= 0 or any(b <= start or a >= end for _, (a, b), _ in tops):
+        return whole  # nothing ties a run to the question, or two separate runs hold as much
     return best
 
 
 def _runs(
     whole: str, terms: set[str], kind: str | None, language: str
-) -> list[tuple[float, tuple[int, int], str]]:
-    """Each run of neighbouring clauses short enough for the line: (score, span, text); with
-    an asked kind, only the runs that hold one."""
+) -> list[tuple[int, int, tuple[int, int], str]]:
+    """Each run of neighbouring clauses short enough for the line: (question terms it holds,
+    words, span, text); with an asked kind, only the runs that hold one."""
     clauses = split_clauses(whole)
     opens = [trim(whole[a:b]) for a, b in clauses]
     runs = []
@@ -107,5 +112,5 @@ def _runs(
             if text.count("(") != text.count(")"):
                 continue  # "with producer John Shanks (Bon Jovi"
             shared = len(terms & set(analyse(text, language)))
-            runs.append((round(shared - LENGTH_COST * size, 6), (start, end), text))
+            runs.append((shared, size, (start, end), text))
     return runs

@@ -154,3 +154,13 @@ def test_a_cut_keeps_brackets_whole_and_the_one_told_in_the_frame() -> None:
         "the band had been recording with producer Lena Marsh (Arcade Lights, The Fernleys, "
         "Dovetail)"
     )
+
+
+def test_being_shorter_does_not_make_a_clause_the_answer() -> None:
+    """Each clause holds one word of the question and a name: the shorter one names the other
+    side's scorer. Nothing tells them apart, so the line is the sentence."""
+    sentence = (
+        "Northgate took the lead in the ninth minute when Sam Reid rose highest at a corner, "
+        "but striker Ivo Marek scored twice after the break to turn the game around."
+    )
+    assert best_clause("Who scored Northgate's goal?", sentence) == sentence
