@@ -58,8 +58,10 @@ _OPENS_FRAME = re.compile(rf"^(?:{_SAYS}|told|{_SAYS_OTHER})\b", re.IGNORECASE)
 _SAYING = re.compile(rf"\b(?:{_SAYS}|told|{_SAYS_OTHER})\b", re.IGNORECASE)
 _QUOTED_WORDS = re.compile(r"[,.!?…][”»“\"]")  # the end of a quoted sentence: "... win,”"
 _ENDS_SAYING = re.compile(rf"\b(?:{_SAYS}|{_SAYS_OTHER})(?:\s+(?:that|что|dass))?\W*$", re.I)
-# After a comma, Russian and German open what was said with a conjunction ("..., что ...").
-_CONJUNCTION = re.compile(r"^(?:что|dass)\s+", re.IGNORECASE)
+# After a comma, Russian and German open what was said with a conjunction ("..., что ..."),
+# and a clause may open with one that joins it to the clause before ("..., but striker X
+# scored twice", "..., and we believe that ..."): neither is part of what a cut quotes.
+_CONJUNCTION = re.compile(r"^(?:что|dass|and|but|и|а|но|und|aber|y|pero)\s+", re.IGNORECASE)
 _WORD_ONLY = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
 _ARTICLES = frozenset({"the", "a", "an"})
 # Quotation marks and what closes each (German opens with „ and closes with “).
@@ -84,8 +86,8 @@ def split_clauses(sentence: str) -> list[tuple[int, int]]:
 
 
 def drop_frame(clause: str) -> str:
-    """The clause without an opening reporting frame ("Reyes said that ..." -> "...") when
-    enough is said after it to stand alone."""
+    """The clause without an opening reporting frame ("Reyes said that ..." -> "...") or
+    joining conjunction ("but ...") when enough is said after it to stand alone."""
     match = _REPORTING.match(clause) or _CONJUNCTION.match(clause)
     if match is None:
         return clause

@@ -61,6 +61,12 @@ def test_a_quotation_ends_a_clause_only_where_the_quoted_words_end_one(
         ),
         ("Руднев заявил в четверг, что паром выйдет в рейс в мае.", "паром выйдет в рейс в мае."),
         ("Vogt sagte am Mittwoch, dass die Brücke im Mai öffnet.", "die Brücke im Mai öffnet."),
+        # a conjunction that joins the clause to the one before is not quoted either
+        (
+            "but striker Ivo Marek scored twice after the break.",
+            "striker Ivo Marek scored twice after the break.",
+        ),
+        ("а импорт сократился почти на треть.", "импорт сократился почти на треть."),
         # "that" after the said thing is a relative, not the end of a frame
         (
             "Hollis said the plan that was approved in May would cost more.",
