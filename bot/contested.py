@@ -1,11 +1,13 @@
 """Claims the articles dispute: one source says something, another source contradicts that
 same thing, so an answer shows both sides.
 
-A dispute needs two different attributed sources (never the article's own narration), and a
-contradiction of one claim (bot/claims.py): an outright denial of the same subject ("Roe
-rejected the claim", "not true", "опроверг", "wies das zurück") or the same predicate said
-with the opposite polarity ("a text alert was sent" / "nobody sent a text"). Sharing a topic
-is not enough: a coach who will "fight for the title" and a captain who "never doubted" the
+A dispute needs two different attributed sources of one article (never the article's own
+narration), and a contradiction of one claim (bot/claims.py): an outright denial of the same
+subject ("Roe rejected the claim", "not true", "опроверг", "wies das zurück") or the same
+predicate said with the opposite polarity ("a text alert was sent" / "nobody sent a text").
+A source's claim is what it says, read without the words that name or describe the source
+("an analyst at the investment company", "the company's report says"). Sharing a topic is
+not enough: a coach who will "fight for the title" and a captain who "never doubted" the
 team could win it agree.
 """
 
