@@ -44,7 +44,7 @@ from index.onnx_export import export_model, source_folder
 from index.passages import split_passages
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus"
+CORPUS = ROOT / "tests" / "fixtures" / "seed"  # the seed article, as the questions' files expect
 QUESTION_FILES = (
     ROOT / "tests/data/questions.jsonl",
     ROOT.parent / "shared/eval/dev_questions.jsonl",

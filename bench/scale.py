@@ -102,7 +102,7 @@ def real_vectors(index_dir: Path, tmp: Path) -> tuple[np.ndarray, np.ndarray, np
         usable = False
     if not usable:
         index_dir = tmp / "seed-index"
-        build_index(ROOT / "corpus", index_dir, embedder)
+        build_index(ROOT / "tests" / "fixtures" / "seed", index_dir, embedder)
     parts = [FaissStore.load(index_dir / name) for name in SEED_STORES]
     vectors = [p.vectors(range(len(p))) for p in parts]
     questions = [

@@ -66,7 +66,7 @@ def encoders(embedder: SentenceTransformerEmbedder) -> Encoders:
 def built_index(
     tmp_path_factory: pytest.TempPathFactory, encoders: Encoders, exported_model: Path
 ) -> Path:
-    """The seed corpus built once into a real FAISS index on disk (read-only for tests),
+    """The seed fixture article built once into a real FAISS index on disk (read-only for tests),
     as `newsbot index build` makes it (with torch: `newsbot` serves it with the ONNX export)."""
     target = tmp_path_factory.mktemp("index") / "index"
     build_index(SEED_ARTICLES, target, encoders)
@@ -74,8 +74,9 @@ def built_index(
 
 
 @pytest.fixture()
-def corpus_copy(tmp_path: Path) -> Iterator[Path]:
-    """A writable copy of the corpus for tests that add, break or remove articles."""
+def articles_copy(tmp_path: Path) -> Iterator[Path]:
+    """A writable copy of the seed fixture (tests/fixtures/seed) for tests that add, break or
+    remove articles."""
     target = tmp_path / "articles"
     shutil.copytree(SEED_ARTICLES, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     yield target

@@ -47,11 +47,11 @@ def publish_feed(web: FakeWeb, version: str, *pages: str) -> str:
 def test_a_feed_is_followed_indexed_answered_and_kept_current_by_serve(
     fake: FakeTelegram, tmp_path: Path, embedder: Any
 ):
-    corpus = tmp_path / "articles"
-    shutil.copytree(SEED_ARTICLES, corpus)
+    articles = tmp_path / "articles"
+    shutil.copytree(SEED_ARTICLES, articles)
     index_dir = tmp_path / "index"
     env = {
-        "NEWSBOT_CORPUS_DIR": str(corpus),
+        "NEWSBOT_CORPUS_DIR": str(articles),
         "NEWSBOT_FEEDS_DB": str(tmp_path / "var" / "feeds.sqlite3"),
         "NEWSBOT_FETCH_ALLOW_PRIVATE": "1",
     }
@@ -68,14 +68,14 @@ def test_a_feed_is_followed_indexed_answered_and_kept_current_by_serve(
         assert len(json.loads(first.stdout)["added"]) == 2, first.output
         second = newsbot("feeds", "update", "--json")
         assert json.loads(second.stdout)["not_modified"] and second.exit_code == 0
-        build_index(corpus, index_dir, embedder)
+        build_index(articles, index_dir, embedder)
 
         state = {"feeds_db": tmp_path / "var" / "feeds.sqlite3", "fetch_allow_private": True}
-        settings = make_settings(index_dir, **state).model_copy(update={"corpus_dir": corpus})
+        settings = make_settings(index_dir, **state).model_copy(update={"corpus_dir": articles})
         engine = Engine(settings, embedder=embedder)
         served = bot_settings(
             fake, index_dir, tmp_path, feeds_interval_seconds=0.5, reload_check_seconds=0.2, **state
-        ).model_copy(update={"corpus_dir": corpus})
+        ).model_copy(update={"corpus_dir": articles})
         bot = RunningBot(served, engine).start()
         try:
             ferry = ask(fake, FERRY_Q)
@@ -99,7 +99,7 @@ def test_a_feed_is_followed_indexed_answered_and_kept_current_by_serve(
 
             removed = newsbot("corpus", "remove", web.url("/news/harbour-ferry.html"))
             assert removed.exit_code == 0 and "electric-ferry" in removed.stdout
-            build_index(corpus, index_dir, embedder)
+            build_index(articles, index_dir, embedder)
             fake.wait_until(
                 lambda: len(bot.engine.articles) == 3,
                 timeout=60,

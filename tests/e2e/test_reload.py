@@ -46,9 +46,9 @@ def ask(fake: FakeTelegram, text: str, user: int | None = None) -> Any:
 
 
 @pytest.fixture()
-def index_dir(corpus_copy: Path, tmp_path: Path, embedder: Any) -> Path:
+def index_dir(articles_copy: Path, tmp_path: Path, embedder: Any) -> Path:
     target = tmp_path / "index"
-    build_index(corpus_copy, target, embedder)
+    build_index(articles_copy, target, embedder)
     return target
 
 
@@ -61,13 +61,13 @@ def start(
 
 
 def test_admin_reload_swaps_in_a_rebuilt_index_without_dropping_questions(
-    fake: FakeTelegram, index_dir: Path, corpus_copy: Path, tmp_path: Path, embedder: Any
+    fake: FakeTelegram, index_dir: Path, articles_copy: Path, tmp_path: Path, embedder: Any
 ):
     bot = start(fake, index_dir, tmp_path, embedder)
     try:
         assert "do not cover" in ask(fake, NEW_QUESTION).text
-        (corpus_copy / "lunar-regatta.md").write_text(NEW_ARTICLE, encoding="utf-8")
-        build_index(corpus_copy, index_dir, embedder)
+        (articles_copy / "lunar-regatta.md").write_text(NEW_ARTICLE, encoding="utf-8")
+        build_index(articles_copy, index_dir, embedder)
 
         assert "only the bot's admins" in ask(fake, "/reload").text
         askers = [next(_users) for _ in range(12)]
@@ -92,12 +92,12 @@ def test_admin_reload_swaps_in_a_rebuilt_index_without_dropping_questions(
 
 
 def test_bot_picks_up_a_new_index_by_itself(
-    fake: FakeTelegram, index_dir: Path, corpus_copy: Path, tmp_path: Path, embedder: Any
+    fake: FakeTelegram, index_dir: Path, articles_copy: Path, tmp_path: Path, embedder: Any
 ):
     bot = start(fake, index_dir, tmp_path, embedder, reload_check_seconds=0.1)
     try:
-        (corpus_copy / "lunar-regatta.md").write_text(NEW_ARTICLE, encoding="utf-8")
-        build_index(corpus_copy, index_dir, embedder)
+        (articles_copy / "lunar-regatta.md").write_text(NEW_ARTICLE, encoding="utf-8")
+        build_index(articles_copy, index_dir, embedder)
         fake.wait_until(lambda: len(bot.engine.articles) == 2, timeout=30, description="reload")
         assert "Selene" in ask(fake, NEW_QUESTION).text
     finally:

@@ -22,9 +22,10 @@ _CHILD = (
 )
 
 
-def newsbot(*args: str, input: str | None = None, corpus: Path = SEED_ARTICLES) -> Result:
-    """Run `newsbot ARGS` in this process, configured through the environment as a user would."""
-    env = {"NEWSBOT_CORPUS_DIR": str(corpus)}
+def newsbot(*args: str, input: str | None = None, articles: Path = SEED_ARTICLES) -> Result:
+    """Run `newsbot ARGS` in this process, configured through the environment as a user would,
+    reading the articles of `articles` (a fixture folder, never the project's corpus/)."""
+    env = {"NEWSBOT_CORPUS_DIR": str(articles)}
     return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=True)
 
 
@@ -37,12 +38,12 @@ def child_env(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def start_newsbot(*args: str, cwd: Path, corpus: Path = SEED_ARTICLES) -> subprocess.Popen[str]:
+def start_newsbot(*args: str, cwd: Path, articles: Path = SEED_ARTICLES) -> subprocess.Popen[str]:
     """`newsbot ARGS` as a separate process (the CLI's own entry point), output captured."""
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-c", _CHILD, *args],
         cwd=cwd,
-        env=child_env({"NEWSBOT_CORPUS_DIR": str(corpus)}),
+        env=child_env({"NEWSBOT_CORPUS_DIR": str(articles)}),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

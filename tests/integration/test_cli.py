@@ -262,7 +262,7 @@ def test_index_build_eval_refuses_a_worse_index_and_keeps_serving_the_old_one(
 
     result = newsbot(
         "--index", str(served_index), "index", "build", "--eval", str(_labelled_sample(tmp_path)),
-        corpus=corpus,
+        articles=corpus,
     )  # fmt: skip
 
     assert result.exit_code == 1, result.output
@@ -290,7 +290,7 @@ def test_index_build_eval_tolerates_the_corpus_growing(served_index: Path, tmp_p
     before = served_index.resolve()
 
     result = newsbot(
-        "--index", str(served_index), "index", "build", "--eval", str(sample), corpus=corpus,
+        "--index", str(served_index), "index", "build", "--eval", str(sample), articles=corpus,
     )  # fmt: skip
 
     assert result.exit_code == 0, result.output

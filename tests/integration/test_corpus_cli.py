@@ -30,17 +30,17 @@ def web() -> Iterator[FakeWeb]:
         yield server
 
 
-def newsbot(corpus: Path, *args: str, **env: str) -> Result:
-    environment = {"NEWSBOT_CORPUS_DIR": str(corpus), "NEWSBOT_FETCH_ALLOW_PRIVATE": "1", **env}
+def newsbot(articles: Path, *args: str, **env: str) -> Result:
+    environment = {"NEWSBOT_CORPUS_DIR": str(articles), "NEWSBOT_FETCH_ALLOW_PRIVATE": "1", **env}
     return CliRunner().invoke(cli, list(args), env=environment, catch_exceptions=False)
 
 
 def test_extract_prints_one_object_per_input_in_order_and_writes_nothing(web, tmp_path):
     """`corpus extract --jsonl` gives each input's article with its metadata, in input order,
     the furniture of the page left out and its quote and list kept; nothing is written."""
-    corpus = tmp_path / "articles"
+    articles = tmp_path / "articles"
     inputs = [web.url("/news/harbour-ferry.html"), str(PAGES / "radwege.html")]
-    result = newsbot(corpus, "corpus", "extract", "--jsonl", *inputs)
+    result = newsbot(articles, "corpus", "extract", "--jsonl", *inputs)
     assert result.exit_code == 0, result.output
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert first["url"] == web.url("/news/harbour-ferry.html") and "path" not in first
@@ -60,7 +60,7 @@ def test_extract_prints_one_object_per_input_in_order_and_writes_nothing(web, tm
         assert furniture not in first["text"], furniture
     assert second["path"] == inputs[1] and second["language"] == "de"
     assert second["title"] == "Neue Radwege: Stadt baut 30 Kilometer bis 2027"
-    assert not corpus.exists()
+    assert not articles.exists()
 
 
 def test_a_russian_page_in_windows_1251_is_extracted_with_its_language(web, tmp_path):
@@ -79,11 +79,11 @@ def test_a_russian_page_in_windows_1251_is_extracted_with_its_language(web, tmp_
 def test_add_writes_a_corpus_file_the_loader_reads_and_skips_a_second_copy(web, tmp_path):
     """`corpus add` writes corpus/<slug>.md with the front matter plus source_url and fetched;
     the same URL again, or the same text at another URL, is reported and not written."""
-    corpus = tmp_path / "articles"
+    articles = tmp_path / "articles"
     url = web.url("/news/harbour-ferry.html")
-    result = newsbot(corpus, "corpus", "add", url, "--source", "The Courier")
+    result = newsbot(articles, "corpus", "add", url, "--source", "The Courier")
     assert result.exit_code == 0, result.output
-    written = corpus / "electric-ferry-cuts-harbour-crossing-to-nine-minutes.md"
+    written = articles / "electric-ferry-cuts-harbour-crossing-to-nine-minutes.md"
     assert result.stdout.startswith(f"added {written}")
     article = load_article(written)
     assert (article.title, article.source, article.url, article.date, article.language) == (
@@ -97,7 +97,7 @@ def test_add_writes_a_corpus_file_the_loader_reads_and_skips_a_second_copy(web, 
     assert f"source_url: {url}" in head and "fetched: '20" in head
     assert article.paragraphs[0].text.startswith("The harbour's first electric ferry")
 
-    again = newsbot(corpus, "corpus", "add", url)
+    again = newsbot(articles, "corpus", "add", url)
     assert again.exit_code == 0
     assert "already in the corpus as electric-ferry-cuts-harbour" in again.stdout
     web.route(
@@ -108,25 +108,25 @@ def test_add_writes_a_corpus_file_the_loader_reads_and_skips_a_second_copy(web, 
             )
         ),
     )
-    copy = newsbot(corpus, "corpus", "add", web.url("/copy/ferry.html"))
+    copy = newsbot(articles, "corpus", "add", web.url("/copy/ferry.html"))
     assert "near-identical text" in copy.stdout, copy.output
-    assert sorted(p.name for p in corpus.iterdir()) == [written.name]
+    assert sorted(p.name for p in articles.iterdir()) == [written.name]
 
 
 def test_remove_takes_a_slug_or_a_url(web, tmp_path):
     """`corpus remove` deletes an article by its file name or by its URL; an unknown one is
     named in one line and exits 1."""
-    corpus = tmp_path / "articles"
+    articles = tmp_path / "articles"
     ferry, library = web.url("/news/harbour-ferry.html"), web.url("/news/library-reopens.html")
-    assert newsbot(corpus, "corpus", "add", ferry, library).exit_code == 0
+    assert newsbot(articles, "corpus", "add", ferry, library).exit_code == 0
     by_slug = newsbot(
-        corpus, "corpus", "remove", "electric-ferry-cuts-harbour-crossing-to-nine-minutes"
+        articles, "corpus", "remove", "electric-ferry-cuts-harbour-crossing-to-nine-minutes"
     )
     assert by_slug.exit_code == 0 and by_slug.stdout.startswith("removed ")
-    by_url = newsbot(corpus, "corpus", "remove", library)
+    by_url = newsbot(articles, "corpus", "remove", library)
     assert by_url.exit_code == 0 and "old-mill-library" in by_url.stdout
-    assert list(corpus.glob("*.md")) == []
-    missing = newsbot(corpus, "corpus", "remove", "no-such-article")
+    assert list(articles.glob("*.md")) == []
+    missing = newsbot(articles, "corpus", "remove", "no-such-article")
     assert missing.exit_code == 1 and "not in the corpus: no-such-article" in missing.stderr
 
 
@@ -172,15 +172,15 @@ def _bad_inputs(web: FakeWeb) -> dict[str, tuple[str, str]]:
 def test_bad_input_gets_one_clear_line_and_writes_nothing(web, tmp_path, case):
     """A page with no article, an HTTP error, a PDF, a timeout, an unknown encoding or a bad
     redirect: exit 1, one line naming the input and the reason, and corpus/ untouched."""
-    corpus = tmp_path / "articles"
-    corpus.mkdir()
+    articles = tmp_path / "articles"
+    articles.mkdir()
     url, reason = _bad_inputs(web)[case]
-    result = newsbot(corpus, "corpus", "add", url, NEWSBOT_FETCH_TIMEOUT_SECONDS="1")
+    result = newsbot(articles, "corpus", "add", url, NEWSBOT_FETCH_TIMEOUT_SECONDS="1")
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"failed {url}: ") and reason in line, line
-    assert list(corpus.iterdir()) == []
+    assert list(articles.iterdir()) == []
 
 
 def test_private_addresses_are_refused_without_the_setting(web, tmp_path):
@@ -200,10 +200,10 @@ def test_a_redirect_is_followed_and_a_gzip_page_read(web, tmp_path):
     """A moved page is fetched at its new address (recorded as source_url), gzip decoded."""
     web.fixture("/news/radwege-gz.html", "radwege.html", compress=True)
     web.route("/old/radwege", Route(status=301, headers={"Location": "/news/radwege-gz.html"}))
-    corpus = tmp_path / "articles"
-    result = newsbot(corpus, "corpus", "add", web.url("/old/radwege"))
+    articles = tmp_path / "articles"
+    result = newsbot(articles, "corpus", "add", web.url("/old/radwege"))
     assert result.exit_code == 0, result.output
-    (written,) = corpus.glob("*.md")
+    (written,) = articles.glob("*.md")
     assert f"source_url: {web.url('/news/radwege-gz.html')}" in written.read_text("utf-8")
     assert load_article(written).language == "de"
 
@@ -224,12 +224,12 @@ def test_a_page_over_the_size_cap_is_refused(web, tmp_path):
 def test_news_dev_pages_are_added_with_their_metadata(tmp_path):
     """The raw news-dev pages become corpus files whose titles, URLs and dates agree with the
     given markdown's front matter, and whose paragraphs are the article's."""
-    corpus = tmp_path / "articles"
+    articles = tmp_path / "articles"
     pages = sorted((NEWS_DEV / "html").glob("*.html"))
-    result = newsbot(corpus, "corpus", "add", *map(str, pages))
+    result = newsbot(articles, "corpus", "add", *map(str, pages))
     assert result.exit_code == 0, result.output
     given = {a.url: a for a in load_corpus(NEWS_DEV / "corpus")[0]}
-    ours = {a.url: a for a in load_corpus(corpus)[0]}
+    ours = {a.url: a for a in load_corpus(articles)[0]}
     assert set(ours) == set(given)
     titles = sum(ours[u].title == given[u].title for u in given)
     dates = sum(ours[u].date == given[u].date for u in given if given[u].date)

@@ -19,7 +19,7 @@ def test_html_files_in_the_corpus_are_extracted_at_build_and_cached(
     """`.html`/`.htm` files beside the markdown become articles (id = file name, metadata from
     the page); the extraction is cached under var/, so a rebuild extracts nothing again; a page
     without an article is skipped by name while the rest builds."""
-    corpus_dir = tmp_path / "corpus"
+    corpus_dir = tmp_path / "articles"
     shutil.copytree(SEED, corpus_dir)
     shutil.copy(PAGES / "radwege.html", corpus_dir / "radwege.html")
     shutil.copy(PAGES / "metro-line.html", corpus_dir / "metro.htm")

@@ -196,13 +196,13 @@ def test_a_change_to_what_is_embedded_for_a_passage_embeds_it_again(
 
 
 def test_adding_an_article_embeds_only_that_articles_text(
-    served_index: Path, corpus_copy: Path, encoders: Encoders
+    served_index: Path, articles_copy: Path, encoders: Encoders
 ):
-    added = corpus_copy / "port-strike.md"
+    added = articles_copy / "port-strike.md"
     shutil.copy(DATA / "corpus_bad" / "good.md", added)
     wrapped, minilm, e5 = counting(encoders)
 
-    report = build_index(corpus_copy, served_index, wrapped)
+    report = build_index(articles_copy, served_index, wrapped)
 
     passages = split_passages(load_article(added))
     for encoder, kind in ((minilm, MINILM), (e5, E5)):

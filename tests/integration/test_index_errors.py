@@ -118,13 +118,13 @@ def test_index_built_with_another_model_is_refused(
 
 
 def test_build_skips_a_file_without_title_and_names_it(tmp_path: Path):
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     corpus.mkdir()
     for name in ("good.md", "no-title.md"):
         shutil.copy(DATA / "corpus_bad" / name, corpus / name)
     target = tmp_path / "index"
 
-    result = newsbot("--index", str(target), "index", "build", corpus=corpus)
+    result = newsbot("--index", str(target), "index", "build", articles=corpus)
 
     assert result.exit_code == 0, result.output
     assert result.stderr == (
@@ -136,31 +136,31 @@ def test_build_skips_a_file_without_title_and_names_it(tmp_path: Path):
 
 
 def test_build_of_an_empty_corpus_fails_and_publishes_nothing(tmp_path: Path):
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "articles"
     corpus.mkdir()
     target = tmp_path / "index"
 
-    result = newsbot("--index", str(target), "index", "build", corpus=corpus)
+    result = newsbot("--index", str(target), "index", "build", articles=corpus)
 
     assert_one_clear_error(result, str(corpus), "no usable article files")
     assert not target.exists() and not target.is_symlink()
 
 
 def test_build_from_a_missing_corpus_folder_names_it(tmp_path: Path):
-    result = newsbot("index", "build", corpus=tmp_path / "nowhere")
+    result = newsbot("index", "build", articles=tmp_path / "nowhere")
 
     assert_one_clear_error(result, f"{tmp_path / 'nowhere'}: no such corpus directory")
 
 
 def test_verify_notices_a_corpus_that_changed_since_the_build(
-    served_index: Path, corpus_copy: Path
+    served_index: Path, articles_copy: Path
 ):
-    article = corpus_copy / "wagner-north-korea-weapons.md"
+    article = articles_copy / "wagner-north-korea-weapons.md"
     article.write_text(article.read_text() + "\nOne more paragraph, added later.\n")
 
-    result = newsbot("--index", str(served_index), "index", "verify", corpus=corpus_copy)
+    result = newsbot("--index", str(served_index), "index", "verify", articles=articles_copy)
 
     assert result.exit_code == 1
-    assert f"problem: the corpus in {corpus_copy} changed since the index was built" in (
+    assert f"problem: the corpus in {articles_copy} changed since the index was built" in (
         result.stderr
     )

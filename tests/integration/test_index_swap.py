@@ -44,7 +44,7 @@ COPIES = 60
 
 @pytest.fixture(scope="module")
 def copies_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_copies(tmp_path_factory.mktemp("copies") / "corpus", COPIES, vary=False)
+    return write_copies(tmp_path_factory.mktemp("copies") / "articles", COPIES, vary=False)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def start_build(tmp_path: Path) -> Iterator[Build]:
 
     def start(target: Path, corpus: Path) -> subprocess.Popen[str]:
         process = start_newsbot(
-            "--index", str(target), "index", "build", cwd=tmp_path, corpus=corpus
+            "--index", str(target), "index", "build", cwd=tmp_path, articles=corpus
         )
         started.append(process)
         return process

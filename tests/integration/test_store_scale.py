@@ -94,7 +94,7 @@ def test_rebuilding_a_large_index_embeds_only_new_articles_and_drops_removed_one
     tmp_path: Path,
 ):
     """A corpus whose sentence stores are past FLAT_MAX: IVF, reused vector for vector."""
-    corpus = write_copies(tmp_path / "corpus", COPIES, vary=True)
+    corpus = write_copies(tmp_path / "articles", COPIES, vary=True)
     target = tmp_path / "index"
     first = build_index(corpus, target, hashing_encoders())
     stores = first.manifest.stores

@@ -6,6 +6,7 @@ data through them to show they catch it. Fast: plain text and JSON, no models.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -173,3 +174,18 @@ def test_a_test_never_sees_the_project_corpus_folder_by_default() -> None:
     folder = Settings().corpus_dir.resolve()
     assert folder != (ROOT / "corpus").resolve()
     assert not folder.exists()
+
+
+def test_no_test_names_a_file_of_the_project_corpus_folder() -> None:
+    """Tests take their articles from tests/fixtures: a path built from the project's root
+    into corpus/ (as test_loader and test_passages once read the seed article) would make a
+    maintainer's edit there change a test."""
+    from tests.conftest import ROOT
+
+    into_corpus = re.compile(r"""(?:ROOT|parents\[\d\])\s*/\s*["']corpus["']""")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if path.name != "test_fixtures.py" and into_corpus.search(path.read_text("utf-8"))
+    ]
+    assert offenders == []

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from corpus.loader import CorpusError, corpus_hash, load_article, load_corpus
+from tests.conftest import SEED_ARTICLES
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "corpus" / "wagner-north-korea-weapons.md"
+SEED = SEED_ARTICLES / "wagner-north-korea-weapons.md"
 BAD = ROOT / "tests" / "data" / "corpus_bad"
 
 

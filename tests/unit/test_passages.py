@@ -6,8 +6,9 @@ from pathlib import Path
 
 from corpus.loader import load_article, normalise_space
 from index.passages import Passage, split_passages
+from tests.conftest import SEED_ARTICLES
 
-SEED = Path(__file__).resolve().parents[2] / "corpus" / "wagner-north-korea-weapons.md"
+SEED = SEED_ARTICLES / "wagner-north-korea-weapons.md"
 
 
 def test_every_passage_and_sentence_span_points_at_its_text_in_the_file() -> None:
