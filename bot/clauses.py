@@ -19,7 +19,8 @@ _BOUNDARY = re.compile(r"(?<=[,;:])\s+(?!\d{3}\b)|\s+[—–-]\s+|(?<=[,.!?;:][�
 _EDGE = " \t,;:—–-‘’'"  # what a cut clause loses at its edges (trim), with lone quotes
 _WORD = re.compile(r"\S+")
 # Verbs that frame reported speech, in the languages the attribution reads; what follows
-# them (and a "that") is what was said.
+# them (and a "that") is what was said. Only the neutral ones: "denied", "warned", "rejected"
+# (index/attribution/vocabulary.py lists every verb of saying) carry meaning a quote must keep.
 _SAYS = r"said|says|stated|added|wrote|noted|explained|reported|announced"
 _SAYS_OTHER = (
     r"сказал\w*|заявил\w*|сообщил\w*|отметил\w*|добавил\w*|говорит\w*|sagte\w*|sagt|"
