@@ -42,7 +42,8 @@ class Contest:
     denier: str = ""
     what: str = ""  # a short verbatim phrase of the claim: "Whether <what>: A says so, B denies it"
     denied: str = ""  # a short verbatim phrase of the denial
-    # The stems both sides use (what each says, not only what they share).
+    # The stems of both sides' sentences that speak of the disputed claim (not only the
+    # stems they share: "did North Korea send arms" asks about Kirby's "delivered rockets").
     words: frozenset[str] = field(default=frozenset(), compare=False)
 
 
@@ -100,9 +101,21 @@ def contest_between(claim: Hit, denial: Hit, named_only: bool = False) -> Contes
                     answer.speaker,
                     what,
                     denied,
-                    said.stems | answer.stems,
+                    _speaking_of(claim_sentences, said, shared, claim.passage)
+                    | _speaking_of(denial_sentences, answer, shared, denial.passage),
                 )
     return None
+
+
+def _speaking_of(
+    sentences: list[Sentence], said: Statement, shared: frozenset[str], passage: Passage
+) -> frozenset[str]:
+    """The stems of a side's sentences that speak of what is disputed (hold one of its
+    `shared` stems): what else the source says in the passage is not the dispute ("the
+    company offered a community fund" beside "denied any promise of compensation")."""
+    language = getattr(passage, "language", None)
+    stems = [read(said.speaker, _content(s), language).stems for s in sentences]
+    return frozenset().union(*([st for st in stems if st & shared] or stems))
 
 
 def find_contests(

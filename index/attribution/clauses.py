@@ -176,7 +176,10 @@ def is_role_phrase(text: str, language: str) -> bool:
 def with_role(subject: Subject, role: str | None) -> Subject:
     if role is None or subject.kind not in ("person", "name", "org"):
         return subject
-    role = re.sub(r"^(The|A|An)\b", lambda m: m.group(1).lower(), role.strip())
+    words = role.split()
+    while len(words) > 1 and words[0].casefold() in v.ROLE_POSSESSIVES:
+        words = words[1:]
+    role = re.sub(r"^(The|A|An)\b", lambda m: m.group(1).lower(), " ".join(words))
     if subject.kind == "org":
         return replace(subject, head=bare(role.split()[-1]).casefold())
     return replace(subject, kind="person", role=subject.role or role)

@@ -204,6 +204,7 @@ _FUNCTION_WORDS = (
         "who what when where if because than as"
     )
 )
+_ROLE_OPENERS = v.words("the a an ihr ihre sein") | v.ROLE_POSSESSIVES
 _ADJECTIVE_FORMS = v.words(
     "retired elected unnamed unidentified licensed qualified leading ruling governing "
     "acting founding managing presiding visiting supervising striking"
@@ -283,7 +284,7 @@ def _org_text(before: list[str], run: list[str], language: str) -> str:
 
 def _role_text(tokens: list[str], language: str) -> str | None:
     tokens = [t for t in tokens if t.casefold() not in _stop(language) - {"of"}]
-    while tokens and bare(tokens[0]).casefold() in ("the", "a", "an", "ihr", "ihre", "sein"):
+    while tokens and bare(tokens[0]).casefold() in _ROLE_OPENERS:
         tokens = tokens[1:]
     text = " ".join(tokens).strip(" ,")
     return text or None

@@ -155,7 +155,10 @@ EN_ORGS = words(
     "airline airport railway labs lab laboratory brands group holdings industries systems "
     "securities partners capital media records studios studio city county province state "
     "states nations district municipality directorate secretariat coalition alliance "
-    "movement campaign network office legislature management staff prosecutors"
+    "movement campaign network office legislature management staff prosecutors "
+    "cooperative co-operative co-op coop consortium guild syndicate chamber tribunal inquiry "
+    "watchdog navy guard museum library theatre theater orchestra academy institution "
+    "church diocese airlines pharmaceuticals technologies motors foods energy"
 )
 # Organisation nouns that refer back to a named one ("the company said" after "Acme Corp").
 EN_GENERIC_ORGS = words(
@@ -165,6 +168,9 @@ EN_GENERIC_ORGS = words(
     "operator carrier retailer airline maker manufacturer producer publisher broadcaster "
     "studio network school college party regulator"
 )
+# Possessive pronouns a role can open with, dropped from it: its owner is not named there
+# ("Its secretary, Tom Hegarty," is "Tom Hegarty, secretary", not "..., Its secretary").
+ROLE_POSSESSIVES = words("its his her their our")
 EN_DETERMINERS = words("a an the one two three four several some many other another both each")
 EN_TIME = words(
     "monday tuesday wednesday thursday friday saturday sunday today yesterday tonight "

@@ -150,6 +150,18 @@ def test_a_question_about_one_of_the_sources_is_not_about_their_dispute() -> Non
     assert find_contests([DENIAL, CLAIM], "What does Helen Marr do?") == []
 
 
+def test_what_else_a_side_says_in_the_passage_is_not_the_dispute() -> None:
+    """The chief executive denies the job cuts and, in the same paragraph, announces lower
+    prices: a question about the prices is not about the disputed job cuts."""
+    denial = hit(
+        6,
+        ("Marr rejected the claim that Acme would cut jobs at its headquarters.", CHIEF),
+        ("She said prices would fall on 40 products in the spring.", CHIEF),
+    )
+    assert find_contests([denial, CLAIM], "How many products will get cheaper?") == []
+    assert find_contests([denial, CLAIM], "Will Acme cut jobs at its headquarters?")
+
+
 def test_a_denial_ranked_far_below_is_not_what_the_question_is_about() -> None:
     """The ranking puts three passages of other sources on other matters between the
     claim and its denial: the question is answered by the claim, not by the dispute."""

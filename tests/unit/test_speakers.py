@@ -113,6 +113,24 @@ def test_a_possessive_role_before_a_name_keeps_the_next_quote_with_that_speaker(
     assert names(article) == [["Ben Osei", "Ben Osei"], ["Lara Finch"], ["Ben Osei"]]
 
 
+def test_an_organisation_named_with_its_owner_is_one_source_and_a_role_drops_its_pronoun() -> None:
+    """ "The Harlow Growers' Co-operative, which ..., said" is the co-operative, not a person
+    called "Co-operative" with the role "Harlow Growers'"; "Its treasurer, Nina Vale," is
+    Nina Vale, treasurer ("Its" names no one the line shows)."""
+    article = [
+        "The Harlow Growers' Co-operative, which represents 40 farms, said the levy was unfair.",
+        "Its treasurer, Nina Vale, told reporters the members would appeal.",
+        "Corvel Motors said it would close the plant.",
+    ]
+    assert labels(article) == [
+        ["Harlow Growers' Co-operative"],
+        ["Nina Vale, treasurer"],
+        ["Corvel Motors"],
+    ]
+    kinds = [[s.kind if s else None for s in row] for row in attribute_speakers(article)]
+    assert kinds[0] == kinds[2] == ["organisation"]
+
+
 def test_a_surname_resolves_to_the_full_name_given_earlier() -> None:
     """A surname alone (even misspelt by a letter) is the person the article named in full."""
     article = [
