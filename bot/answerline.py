@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.clauses import cuts_a_noun_off, drop_frame, split_clauses, trim, unquote, word_count
+from bot.clauses import (
+    cuts_a_noun_off,
+    drop_frame,
+    quotation,
+    split_clauses,
+    trim,
+    unquote,
+    word_count,
+)
 from index.answertype import expected_type, offers
 from index.lexical import analyse, key_terms
 from index.search import Hit
@@ -66,6 +74,9 @@ def best_clause(
     (being shorter does not make one the answer).
     """
     whole = unquote(sentence.strip())
+    quoted = quotation(sentence)
+    if quoted is not None and word_count(quoted) >= MIN_WORDS:
+        whole = quoted  # "“We ran out of legs, simple as that,” Navarro told reporters."
     size = word_count(whole)
     kind = expected_type(question)
     if size <= SHORT_WORDS or (kind is None and size <= LONG_WORDS):

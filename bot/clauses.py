@@ -116,6 +116,22 @@ def closes_with_source(clause: str) -> bool:
     return short and bool(_OPENS_FRAME.match(clause) or _ENDS_SAYING.search(clause))
 
 
+def quotation(sentence: str) -> str | None:
+    """What a sentence that is one quotation and the words naming who said it quotes:
+    "“We ran out of legs,” Navarro told reporters." -> "We ran out of legs" (the line names
+    its source anyway); None for any other sentence."""
+    text = sentence.strip()
+    closer = _QUOTES.get(text[:1])
+    end = text.find(closer, 1) if closer else -1
+    if end < 0 or _has_marks(text[1:end]):
+        return None
+    frame = text[end + 1 :].strip(" ,—–-")
+    short = 0 < word_count(frame) <= FRAME_MAX_WORDS and not _QUOTED_WORDS.search(frame)
+    if not (short and (_SAYING.search(frame) or closes_with_source(frame))):
+        return None
+    return text[1:end].strip().rstrip(",;:").rstrip()
+
+
 def paired_quotes(text: str) -> str:
     """The text without the quotation marks that open or close nothing in it."""
     lone = _lone_marks(text)

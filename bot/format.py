@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 TELEGRAM_LIMIT = 4096
 MAX_LISTED_ARTICLES = 5
 QUOTE_MARKS = '“”«»„"'  # a line already quoting someone is not put in quotation marks again
+# The quotation marks of the words' language ("en" and any other: “ ”).
+QUOTING = {"ru": ("«", "»"), "uk": ("«", "»"), "de": ("„", "“")}
 LINE_LIMIT = 400  # characters of the answer line (a whole long sentence at most)
 
 ArticleInfo = Mapping[str, Any]  # an entry of the manifest's "articles"
@@ -85,7 +87,9 @@ def answer_text(answer: Answer) -> str | None:
     if line is None:
         return None
     who = line.speaker or phrase("the_article", answer.language)
-    words = line.text if any(m in line.text for m in QUOTE_MARKS) else f"“{line.text}”"
+    opening, closing = QUOTING.get(line.hit.passage.language, ("“", "”"))
+    quoted = any(m in line.text for m in QUOTE_MARKS)
+    words = line.text if quoted else f"{opening}{line.text}{closing}"
     return f"{words} — {who}, {phrase('paragraph', answer.language)} {line.paragraph}"
 
 

@@ -11,12 +11,12 @@ opens the paragraph after it stays theirs. A sentence without a clear source is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.attribution import vocabulary as v
 from index.attribution.clauses import leading_subject
 from index.attribution.cues import Cue, find_cues
-from index.attribution.phrases import Subject, bare
+from index.attribution.phrases import Subject, bare, is_role
 from index.attribution.quotes import Quote, find_quotes, mask
 from index.attribution.registry import Entity, Registry
 from index.sentences import split_sentences
@@ -50,7 +50,21 @@ def attribute_speakers(
     with split_sentences(paragraph). None = the article's own narration. `language` is the
     article's (front matter); other languages than en, ru and de are read as English."""
     language = language if language in LANGUAGES else "en"
-    return _Article(list(paragraphs), language).attribute()
+    rows = _Article(list(paragraphs), language).attribute()
+    return [[_after_name(s, language) if s else None for s in row] for row in rows]
+
+
+def _after_name(speaker: Speaker, language: str) -> Speaker:
+    """The speaker with its role as written after the name: a role word that opened the
+    sentence loses the capital the sentence gave it ("Жительница Заречного района Валентина
+    Крылова сказала" is "Валентина Крылова, жительница Заречного района"; "Spokeswoman Jane
+    Roe said": "Jane Roe, spokeswoman"). German capitalises every noun; abbreviated titles
+    ("Sen.") and acronyms keep theirs."""
+    first = (speaker.role or "").split(" ", 1)[0]
+    plain = first[1:].isalpha() and first[1:].islower()
+    if language == "de" or not (first[:1].isupper() and plain and is_role(first, language)):
+        return speaker
+    return replace(speaker, role=first[0].lower() + speaker.role[1:])
 
 
 class _Article:

@@ -112,7 +112,7 @@ def test_two_separate_clauses_equally_good_keep_the_sentence_whole() -> None:
         ("“We never split up.”", "We never split up."),
         ("So the deliveries are nothing but rumour.”", "So the deliveries are nothing but rumour."),
         ("“Everyone knows it,” she said.", "“Everyone knows it,” she said."),
-        ("„Wir haben uns nie getrennt“, sagte sie.", "„Wir haben uns nie getrennt“, sagte sie."),
+        ("„Nie getrennt“, sagte sie.", "„Nie getrennt“, sagte sie."),
         ("«Мы не расставались», сказала она.", "«Мы не расставались», сказала она."),
         ("„Wir haben uns nie getrennt.“", "Wir haben uns nie getrennt."),
     ],
@@ -121,6 +121,46 @@ def test_quotation_marks_that_match_nothing_in_the_line_are_left_out(
     sentence: str, line: str
 ) -> None:
     assert best_clause("Did they split up?", sentence) == line
+
+
+@pytest.mark.parametrize(
+    ("sentence", "line"),
+    [
+        (
+            "“We ran out of legs, simple as that,” Navarro told reporters.",
+            "We ran out of legs, simple as that",
+        ),
+        (
+            '"People keep telling us we are too young," she said.',
+            "People keep telling us we are too young",
+        ),
+        (
+            "«Ни рубля субсидий — только собственные деньги», — сказал он.",
+            "Ни рубля субсидий — только собственные деньги",
+        ),
+        (
+            "„Wer am Kiesberg wohnt, braucht kein Auto“, sagte sie.",
+            "Wer am Kiesberg wohnt, braucht kein Auto",
+        ),
+    ],
+)
+def test_a_quotation_is_the_line_without_the_words_that_say_who_said_it(
+    sentence: str, line: str
+) -> None:
+    """The line names its source anyway: "“…,” Navarro told reporters" is the quotation."""
+    assert best_clause("What did they say?", sentence) == line
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "“We won,” she said.",  # too short to stand alone
+        "“We will appeal,” he said, adding that the fine was “absurd”.",  # more than a frame
+        "“We will appeal the ruling,” the union said in a statement on its website on Friday.",
+    ],
+)
+def test_a_quotation_with_more_than_its_frame_or_too_short_stays_whole(sentence: str) -> None:
+    assert best_clause("What did they say?", sentence) == sentence
 
 
 def test_a_cut_never_starts_in_a_relative_clause() -> None:

@@ -100,6 +100,18 @@ def test_the_answer_line_names_the_article_when_nobody_is_quoted() -> None:
     assert data["text"].startswith(data["answer"] + "\n\n")
 
 
+@pytest.mark.parametrize(
+    ("language", "marks"), [("ru", "«»"), ("de", "„“"), ("en", "“”"), ("es", "“”")]
+)
+def test_the_answer_line_is_quoted_with_the_marks_of_its_language(
+    language: str, marks: str
+) -> None:
+    hit = make_hit("Der Rat tagte. Die Stadt zahlt 96 Millionen Euro.", speaker=None)
+    hit = replace(hit, passage=replace(hit.passage, language=language))
+    line = to_json(answered(hit))["answer"]
+    assert line.startswith(f"{marks[0]}Die Stadt zahlt 96 Millionen Euro.{marks[1]} — ")
+
+
 def test_article_title_links_to_the_url_with_quotes_escaped() -> None:
     hit = make_hit("A sentence. Another one.", url='https://example.org/a?x="1"&y=2', title="A & B")
     [message] = to_html(answered(hit))

@@ -131,6 +131,19 @@ def test_an_organisation_named_with_its_owner_is_one_source_and_a_role_drops_its
     assert kinds[0] == kinds[2] == ["organisation"]
 
 
+def test_a_role_that_opened_the_sentence_is_written_as_after_a_name() -> None:
+    """A role word opening a sentence has the sentence's capital, not its own: the label is
+    "Jane Roe, spokeswoman"; an abbreviated title and German nouns keep theirs."""
+    assert labels(["Spokeswoman Jane Roe said the plant would close."]) == [
+        ["Jane Roe, spokeswoman"]
+    ]
+    russian = ["Жительница Заречного района Валентина Крылова сказала, что автобус переполнен."]
+    assert labels(russian, "ru") == [["Валентина Крылова, жительница Заречного района"]]
+    assert labels(["Sen. Ben Sasse said heads needed to roll."]) == [["Ben Sasse, Sen."]]
+    german = ["Oberbürgermeisterin Katrin Vogel sagte, die Bahn komme 2027."]
+    assert labels(german, "de") == [["Katrin Vogel, Oberbürgermeisterin"]]
+
+
 def test_a_surname_resolves_to_the_full_name_given_earlier() -> None:
     """A surname alone (even misspelt by a letter) is the person the article named in full."""
     article = [
