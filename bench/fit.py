@@ -21,7 +21,7 @@ import argparse
 import datetime as dt
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from index.answerability import (  # noqa: E402
     OTHER_MODEL,
     Answerability,
     Judge,
+    minilm_reads,
     raw_evidence,
     relative_evidence,
 )
@@ -56,6 +57,7 @@ from index.signals import PASSAGE_FEATURES, SENTENCE_FEATURES, Candidates  # noq
 L2 = 1.0  # ridge on the listwise weights (per 100 questions)
 ABSTAIN_C = 1.0  # inverse ridge of the logistic answerability model
 NEGATIVE_KINDS = ("off_topic",)
+FOREIGN_TRAINS = False  # the "@foreign" condition is measured, not fitted on
 MAX_WRONG_ABSTENTION = 0.04  # the threshold is the highest keeping held-out refusals of
 # answerable questions at or below this share (the product's bound is 0.05)
 
@@ -72,6 +74,8 @@ class Record:
     candidates: Candidates
     positive: np.ndarray  # (n,) bool: the candidate answers
     sentence_positive: list[np.ndarray | None]  # per candidate: sentences holding the answer
+    english: bool = False  # MiniLM reads the question and the held-out ranker's best passage
+    trains: bool = True  # False: measured, never fitted on
 
 
 def ensure_index(corpus: Path, target: Path, encoders: Encoders) -> SearchIndex:
@@ -84,7 +88,9 @@ def ensure_index(corpus: Path, target: Path, encoders: Encoders) -> SearchIndex:
 def collect(sets: Sequence[QuestionSet], encoders: Encoders, combined: bool = True) -> list[Record]:
     """Every set's questions on the set's own index and, with `combined`, on one index of
     all the sets' articles together (set name + "@all"): the two conditions the product
-    meets, a few articles or many."""
+    meets, a few articles or many. A third: each set's articles not in English as a corpus
+    of their own, with the set's questions about them and its off-topic ones (set name +
+    "@foreign"), the corpus MiniLM cannot read that a user may well ask in English."""
     records = []
     for qs in sets:
         records += _collect(qs, qs.name, qs.corpus, WORK / qs.name / "index", encoders)
@@ -92,15 +98,47 @@ def collect(sets: Sequence[QuestionSet], encoders: Encoders, combined: bool = Tr
         corpus = combined_corpus(list(sets), WORK / "all" / "corpus")
         for qs in sets:
             records += _collect(qs, f"{qs.name}@all", corpus, WORK / "all" / "index", encoders)
+    for qs in sets:
+        name = f"{qs.name}@foreign"
+        ids = _foreign_corpus(qs.corpus, WORK / name / "corpus")
+
+        def about_them(item: LabelledQuestion, ids: set[str] = ids) -> bool:
+            return item.article in ids or item.kind in NEGATIVE_KINDS
+
+        if ids:
+            corpus = WORK / name / "corpus"
+            measured = _collect(qs, name, corpus, WORK / name / "index", encoders, about_them)
+            for r in measured:
+                r.trains = FOREIGN_TRAINS
+            records += measured
     return records
 
 
+def _foreign_corpus(corpus: Path, folder: Path) -> set[str]:
+    """A folder of links to the articles of `corpus` not in English (none: no folder);
+    their ids."""
+    articles, _ = load_corpus(corpus)
+    foreign = [a for a in articles if a.language != ENGLISH]
+    if foreign:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.iterdir():
+            old.unlink()
+        for article in foreign:
+            (folder / article.path.name).symlink_to(article.path.resolve())
+    return {a.id for a in foreign}
+
+
 def _collect(
-    qs: QuestionSet, name: str, corpus: Path, target: Path, encoders: Encoders
+    qs: QuestionSet,
+    name: str,
+    corpus: Path,
+    target: Path,
+    encoders: Encoders,
+    keep: Callable[[LabelledQuestion], bool] = lambda item: True,
 ) -> list[Record]:
     records = []
     index = ensure_index(corpus, target, encoders)
-    items = load_questions(qs.questions)
+    items = [item for item in load_questions(qs.questions) if keep(item)]
     languages = [detect_language(i.question) for i in items]
     queries = [
         make_query(i.question, [i.context] if i.context else [], lang)
@@ -238,7 +276,7 @@ def held_out(records: Sequence[Record], encoders: Encoders):
     ranks: dict[int, int | None] = {}
     evidence: dict[int, dict[str, float]] = {}
     for fold in sorted({r.fold for r in records}):
-        ranker = fit_ranker([r for r in records if r.fold != fold])
+        ranker = fit_ranker([r for r in records if r.fold != fold and r.trains])
         tests = [r for r in records if r.fold == fold]
         calibrations = {}
         for r in tests:
@@ -255,7 +293,8 @@ def _evidence(r: Record, ranker: Ranker, calibration) -> dict[str, float]:
     scores = ranker.passage.score(r.candidates.features)
     top = int(np.argmax(scores))
     raw = raw_evidence(r.candidates, float(scores[top]), top)
-    english = r.language == ENGLISH
+    english = minilm_reads(r.language, r.index.passages[int(r.candidates.rows[top])].language)
+    r.english = english  # which judge decides, as the product chooses it
     lexical = r.language in r.index.languages
     return relative_evidence(raw, calibration, english, lexical)
 
@@ -286,7 +325,7 @@ def fit_judge(
 
 
 def _english(r: Record) -> bool:
-    return r.language == ENGLISH
+    return r.english
 
 
 JUDGES = {  # judge -> (the questions it judges, the evidence it reads, who it learns from)
@@ -299,7 +338,7 @@ def answerability_held_out(records, evidence) -> dict[int, float]:
     confidences = {}
     for fold in sorted({r.fold for r in records}):
         for judged, names, learns in JUDGES.values():
-            train = [r for r in records if r.fold != fold and learns(r)]
+            train = [r for r in records if r.fold != fold and learns(r) and r.trains]
             model, bias = fit_judge(train, evidence, names)
             judge = Judge(model, bias, 0.5)
             for r in records:
@@ -324,7 +363,7 @@ def choose_threshold(records, confidences) -> float:
 def report(records, ranks, confidences, threshold) -> dict[str, dict[str, float]]:
     table = {}
     for name in sorted({r.set for r in records}) + ["all"]:
-        rs = [r for r in records if name in ("all", r.set)]
+        rs = [r for r in records if name == r.set or name == "all" and r.trains]
         english = [
             r for r in rs if r.item.answerable and r.positive.any() and r.language == ENGLISH
         ]
@@ -381,7 +420,7 @@ def main() -> None:
     ranks, evidence = held_out(records, encoders)
     confidences = answerability_held_out(records, evidence)
     thresholds = {
-        name: choose_threshold([r for r in records if judged(r)], confidences)
+        name: choose_threshold([r for r in records if judged(r) and r.trains], confidences)
         for name, (judged, _, _) in JUDGES.items()
     }
     threshold = {id(r): thresholds[ENGLISH_MODEL if _english(r) else OTHER_MODEL] for r in records}
@@ -402,8 +441,10 @@ def main() -> None:
         "by": "bench/fit.py",
         "date": dt.date.today().isoformat(),
         "sets": [s.name for s in sets],
-        "articles": len({r.fold for r in records if r.item.article or r.positive.any()}),
-        "questions": len(records),
+        "articles": len(
+            {r.fold for r in records if r.trains and (r.item.article or r.positive.any())}
+        ),
+        "questions": sum(r.trains for r in records),
         "method": "listwise softmax over candidates, articles weighted equally, L2 "
         f"{L2}; figures held out by article",
         "held_out": {
@@ -411,11 +452,11 @@ def main() -> None:
             for k, row in table.items()
         },
     }
-    ranker = fit_ranker(records)
+    ranker = fit_ranker([r for r in records if r.trains])
     Ranker(ranker.passage, ranker.sentence, fitted).save()
     judges = {}
     for name, (_, names, learns) in JUDGES.items():
-        model, bias = fit_judge([r for r in records if learns(r)], evidence, names)
+        model, bias = fit_judge([r for r in records if learns(r) and r.trains], evidence, names)
         judges[name] = Judge(model, bias, thresholds[name])
     method = (
         "logistic regression over corpus-relative signals (held-out evidence), answerable vs "

@@ -76,7 +76,7 @@ class Answerer:
     def _decide(self, question: str, retrieval: Retrieval, language: str) -> Answer:
         ranking = tuple(retrieval.hits)
         confidence = 0.0 if math.isnan(retrieval.confidence) else retrieval.confidence
-        threshold = self.answerability.threshold(language == ENGLISH)
+        threshold = self.answerability.threshold(retrieval.minilm_read)
         if not ranking or confidence < threshold:
             # A question the encoders cannot read at all (no Latin letters, no e5 match).
             reason = Reason.NOT_COVERED

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from index.fields import FIELDS, MINILM
+from index.languages import ENGLISH
 from index.ranker import LinearModel
 from index.signals import Candidates
 
@@ -83,13 +84,21 @@ def raw_evidence(candidates: Candidates, best_score: float, top: int) -> dict[st
     return raw
 
 
+def minilm_reads(question_language: str, passage_language: str) -> bool:
+    """Whether MiniLM (English only) reads both the question and the best passage: only
+    then do its signals mean anything, and the English judge decides; an English question
+    about a Russian article is judged on e5's signals, as a Russian one is."""
+    return question_language == ENGLISH == passage_language
+
+
 def relative_evidence(
     raw: Mapping[str, float], calibration: Calibration, english: bool, lexical: bool
 ) -> dict[str, float]:
     """Raw signals as distances from the corpus's baseline, in its standard deviations.
 
-    `english`: MiniLM read the question (else its signals are unknown, NaN); `lexical`: the
-    corpus holds text in the question's language (else term signals are unknown too).
+    `english`: MiniLM read the pair (minilm_reads; else its signals are unknown, NaN);
+    `lexical`: the corpus holds text in the question's language (else term signals are
+    unknown too).
     """
     found = {}
     for f in FIELDS:
@@ -105,7 +114,7 @@ def relative_evidence(
     return found
 
 
-ENGLISH_MODEL, OTHER_MODEL = "en", "other"  # questions MiniLM reads, and the rest (e5 only)
+ENGLISH_MODEL, OTHER_MODEL = "en", "other"  # pairs MiniLM reads, and the rest (e5 only)
 E5_EVIDENCE = tuple(n for n in EVIDENCE if not n.startswith("minilm."))
 
 

@@ -16,10 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answerability import SCORE, SCORE_FOREIGN, Baseline, Calibration, raw_evidence
+from index.answerability import (
+    SCORE,
+    SCORE_FOREIGN,
+    Baseline,
+    Calibration,
+    minilm_reads,
+    raw_evidence,
+)
 from index.encoding import Encoders
 from index.fields import FIELDS, MINILM
-from index.languages import ENGLISH, detect_language
+from index.languages import detect_language
 from index.ranker import Ranker
 from index.search import Retriever, SearchIndex
 from index.signals import Query
@@ -63,16 +70,20 @@ def calibrate(
         scores = retriever.ranker.passage.score(candidates.features)
         top = int(np.argmax(scores))
         raw = raw_evidence(candidates, float(scores[top]), top)
-        bucket = english if probe.language == ENGLISH else foreign
+        best = index.passages[int(candidates.rows[top])]
+        bucket = english if minilm_reads(probe.language, best.language) else foreign
         for name, value in raw.items():
             bucket.setdefault(name, []).append(value)
+    # A corpus with no English passage has no pair MiniLM reads (its baselines are then never
+    # used), one with English passages only may have no other: each falls back on the other.
+    english, foreign = english or foreign, foreign or english
     baselines = {}
     for f in FIELDS:
-        # MiniLM's baseline from the questions it can read; e5's from all of them.
+        # MiniLM's baseline from the pairs it can read; e5's from all of them.
         values = english[f.name] if f.encoder == MINILM else english[f.name] + foreign[f.name]
         baselines[f.name] = _baseline(values)
     baselines[SCORE] = _baseline(english[SCORE])
-    baselines[SCORE_FOREIGN] = _baseline(foreign.get(SCORE, english[SCORE]))
+    baselines[SCORE_FOREIGN] = _baseline(foreign[SCORE])
     return Calibration(baselines, corpus_hash, len(probes))
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from index.answerability import (
     Answerability,
     Calibration,
+    minilm_reads,
     raw_evidence,
     relative_evidence,
 )
@@ -59,6 +60,7 @@ class Retrieval:
     confidence: float  # probability that hits[0] answers; NaN before calibration
     language: str = ENGLISH
     evidence: Mapping[str, float] | None = None  # the answerability signals
+    minilm_read: bool = True  # MiniLM read the question and the best passage: the English judge
 
     @property
     def raw(self) -> Mapping[str, float]:
@@ -188,16 +190,17 @@ class Retriever:
         hits = [self._hit(candidates, int(j), float(scores[j])) for j in order[:k]]
         evidence: dict[str, float] | None = None
         confidence = float("nan")
+        english = query.language == ENGLISH
         if len(order):
             raw = raw_evidence(candidates, float(scores[order[0]]), int(order[0]))
             evidence = raw
             calibration = self.index.calibration
+            english = minilm_reads(query.language, hits[0].passage.language)
             if calibration is not None and self.answerability is not None:
-                english = query.language == ENGLISH
                 lexical = query.language in self.index.languages
                 evidence = relative_evidence(raw, calibration, english, lexical)
                 confidence = self.answerability.confidence(evidence, english)
-        return Retrieval(query.text, hits, confidence, query.language, evidence)
+        return Retrieval(query.text, hits, confidence, query.language, evidence, english)
 
     def _hit(self, candidates: Candidates, j: int, score: float) -> Hit:
         """The passage as a hit, with its answering sentence: the sentence ranker's choice,

@@ -64,7 +64,8 @@ def _nominative_word(word: str, name: bool, gender: str | None = None) -> str:
             if gender == "femn" and word.endswith(ending["femn"]):
                 return word[:-2] + "а"
             return word
-        parses = named
+        # One person: a plural reading is never theirs ("Гаврилов" is not "of the Gavrilas").
+        parses = [p for p in named if p.tag.number != "plur"] or named
         if gender:
             parses = [p for p in parses if p.tag.gender == gender] or parses
     parse = parses[0]
@@ -112,6 +113,7 @@ def same_surname(a: str, b: str) -> bool:
 @lru_cache(maxsize=16384)
 def lemma_name(word: str) -> str:
     parses = [p for p in _analyzer().parse(word) if any(t in p.tag for t in _NAME_TAGS)]
+    parses = [p for p in parses if p.tag.number != "plur"] or parses  # one person's name
     if parses:
         return str(parses[0].normal_form)
     stem = word.casefold()

@@ -283,9 +283,13 @@ def _org_text(before: list[str], run: list[str], language: str) -> str:
 
 
 def _role_text(tokens: list[str], language: str) -> str | None:
-    tokens = [t for t in tokens if t.casefold() not in _stop(language) - {"of"}]
-    while tokens and bare(tokens[0]).casefold() in _ROLE_OPENERS:
+    """The role as written, without the words at its edges that are not part of it (a
+    preposition inside it stays: "вице-мэр города по транспорту")."""
+    stop = _stop(language) - {"of"}
+    while tokens and (bare(tokens[0]).casefold() in _ROLE_OPENERS or tokens[0].casefold() in stop):
         tokens = tokens[1:]
+    while tokens and tokens[-1].casefold() in stop:
+        tokens = tokens[:-1]
     text = " ".join(tokens).strip(" ,")
     return text or None
 

@@ -124,8 +124,11 @@ def test_questions_in_other_languages_find_their_passage(labelled: Any) -> None:
     questions about the Russian and German ones) find the answering passage."""
     _, _, outcomes = labelled
     foreign = [o for o in outcomes if o.item.kind == "non_english"]
-    # The goal is 0.85; the fixtures reach 0.79 (README, "Measured"): this guards that.
-    assert np.mean([o.rank is not None and o.rank <= 3 for o in foreign]) >= 0.75
+    # The goal is 0.85; held out, the fixtures reach 0.84 (README, "Measured"), the shipped
+    # models 17 of 24 here: an English question about a Russian article is judged on e5's
+    # signals alone since 2026-12-07, and "Which river does the Zarechny bridge cross?" is
+    # refused (it was answered on MiniLM's meaningless cosines). This guards that.
+    assert np.mean([o.rank is not None and o.rank <= 3 for o in foreign]) >= 0.70
 
 
 def test_follow_ups_are_answered_from_the_conversation(labelled: Any) -> None:
@@ -155,3 +158,40 @@ def test_the_reply_speaks_the_users_language(seed_engine: Engine) -> None:
     answer = seed_engine.answer("Сколько заключённых воюет за Вагнер?")
     assert answer.status is Status.ANSWERED and answer.language == "ru"
     assert "Источник" in to_plain(answer)
+
+
+RUSSIAN = ("severnaya-niva-kedrovsk-dairy-plant.md", "verkhneozyorsk-zarechny-bridge-repair.md")
+
+
+@pytest.fixture(scope="module")
+def russian_engine(tmp_path_factory: pytest.TempPathFactory, encoders: Encoders) -> Engine:
+    """Only the Russian fixture articles: no English passage anywhere in the index."""
+    root = tmp_path_factory.mktemp("russian")
+    articles = root / "articles"
+    articles.mkdir()
+    for name in RUSSIAN:
+        (articles / name).write_bytes((ARTICLES / name).read_bytes())
+    build_index(articles, root / "index", encoders)
+    return Engine(make_settings(root / "index", corpus_dir=articles), encoders)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many jobs were created at the new plant in Kedrovsk?", "420"),
+        ("How much did the Kedrovsk dairy plant cost to build?", "2,4 млрд рублей"),
+        ("When will the first cheese reach the shops?", "в апреле"),
+        ("When will the Zarechny bridge repair be finished?", "к 1 сентября"),
+    ],
+)
+def test_english_questions_about_russian_articles_are_answered(
+    russian_engine: Engine, question: str, expected: str
+) -> None:
+    """MiniLM reads no Russian: an English question about Russian articles is judged on the
+    multilingual encoder's signals, as a Russian question is, and answered (issue 8: an
+    article in Russian answers questions in English too); the passage that holds the fact
+    is among the first three of the ranking (across languages only e5 reads both sides: the
+    goal of 0.85 is not reached, README "Measured")."""
+    answer = russian_engine.answer(question)
+    assert answer.status is Status.ANSWERED, answer.reason
+    assert any(expected in hit.passage.text for hit in answer.candidates[:3])

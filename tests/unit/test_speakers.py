@@ -297,6 +297,20 @@ def test_russian_attribution() -> None:
     assert names(company, "ru") == [["Северный луг"]]  # the company the lead names
 
 
+def test_a_russian_surname_that_reads_as_a_plural_first_name_is_one_person() -> None:
+    """ "Гаврилов" is also the genitive plural of the first name "Гаврила": a person's later
+    "сказал Гаврилов" is the Сергей Гаврилов introduced before, whose role keeps its "по"."""
+    article = [
+        "Открытие линии перенесено на 2028 год, сообщил вице-мэр города по транспорту "
+        "Сергей Гаврилов.",
+        "«Второй щит мы ждём не раньше осени», — сказал Гаврилов.",
+    ]
+    assert labels(article, "ru") == [
+        ["Сергей Гаврилов, вице-мэр города по транспорту"],
+        ["Сергей Гаврилов, вице-мэр города по транспорту"],
+    ]
+
+
 def test_german_attribution() -> None:
     """sagte/erklärte/wies zurück/laut/nach Angaben, „“ quotes, subjunctive reported speech."""
     article = [
