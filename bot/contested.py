@@ -43,7 +43,7 @@ class Contest:
     what: str = ""  # a short verbatim phrase of the claim: "Whether <what>: A says so, B denies it"
     denied: str = ""  # a short verbatim phrase of the denial
     # The stems of both sides' sentences that speak of the disputed claim (not only the
-    # stems they share: "did North Korea send arms" asks about Kirby's "delivered rockets").
+    # stems they share: "will Acme cut jobs" asks about the union's "600 jobs cut").
     words: frozenset[str] = field(default=frozenset(), compare=False)
 
 
