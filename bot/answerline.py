@@ -27,6 +27,7 @@ from bot.clauses import (
 from index.answertype import expected_type, offers
 from index.lexical import analyse, key_terms
 from index.search import Hit
+from index.sentences import after_dateline
 
 SHORT_WORDS = 20  # a sentence this short is the line as it is
 LONG_WORDS = 40  # ... and this short, when the question asks for no kind the text shows
@@ -73,7 +74,8 @@ def best_clause(
     run holds the asked kind, or two separate runs hold as many of the question's terms
     (being shorter does not make one the answer).
     """
-    whole = unquote(sentence.strip())
+    sentence = after_dateline(sentence.strip())  # "ТОМСК, 3 мая." says nothing asked
+    whole = unquote(sentence)
     quoted = quotation(sentence)
     if quoted is not None and word_count(quoted) >= MIN_WORDS:
         whole = quoted  # "“We ran out of legs, simple as that,” Navarro told reporters."

@@ -35,6 +35,10 @@ _STARTERS = _words(
     "This That These Those There Here His Her Its Their Our My Your After Before When "
     "While Since As If Although However Meanwhile Still Some Many Most Last Earlier Later"
 )
+# A dateline: a place in capitals (an agency in brackets), a comma, a short date with a number.
+_DATELINE = re.compile(
+    r"[A-ZА-ЯЁ][A-ZА-ЯЁ’'. -]+(?:\s*\([^)]{1,20}\))?,\s+(?=[^.,;]{1,25}\.)[^.,;\d]*\d[^.,;]*\."
+)
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # "U.S" / "a.m" (the final period is excluded)
 _INITIAL = re.compile(r"[A-Z]")
 # A short speech tag after a quote ending in ? or ! ("“Is it over?” Roe asked.", "“Why?”
@@ -48,7 +52,8 @@ _SPEECH_TAG = re.compile(
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Character spans (start, end) of the sentences of one paragraph, in order, covering
-    every sentence; text[start:end] is the sentence stripped of surrounding whitespace."""
+    every sentence; text[start:end] is the sentence stripped of surrounding whitespace. A
+    wire dateline ending in a period ("КЕДРОВСК, 5 марта.") opens the sentence after it."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _TERMINATOR.finditer(text):
@@ -56,7 +61,17 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             _append_stripped(text, start, match.end(), spans)
             start = match.end()
     _append_stripped(text, start, len(text), spans)
+    if len(spans) > 1 and _DATELINE.fullmatch(text[spans[0][0] : spans[0][1]]):
+        spans[:2] = [(spans[0][0], spans[1][1])]
     return spans
+
+
+def after_dateline(sentence: str) -> str:
+    """The sentence without the wire dateline that opens it ("ТОМСК, 3 мая. Мэрия открыла
+    мост." -> "Мэрия открыла мост.")."""
+    match = _DATELINE.match(sentence)
+    rest = sentence[match.end() :].strip() if match else ""
+    return rest or sentence
 
 
 def _append_stripped(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

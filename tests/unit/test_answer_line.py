@@ -204,3 +204,10 @@ def test_being_shorter_does_not_make_a_clause_the_answer() -> None:
         "but striker Ivo Marek scored twice after the break to turn the game around."
     )
     assert best_clause("Who scored Northgate's goal?", sentence) == sentence
+
+
+def test_the_line_leaves_out_the_wire_dateline_its_sentence_opens_with() -> None:
+    sentence = "ТОМСК, 3 мая. Мэрия открыла мост через реку Томь после ремонта."
+    assert best_clause("Открыли ли мост?", sentence, "ru") == (
+        "Мэрия открыла мост через реку Томь после ремонта."
+    )

@@ -160,6 +160,24 @@ def assert_well_formed(text: str, spans: list[tuple[int, int]]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "ТОМСК, 3 мая. Мэрия открыла мост. Движение восстановлено.",
+            ["ТОМСК, 3 мая. Мэрия открыла мост.", "Движение восстановлено."],
+        ),
+        ("HALIFAX, Nov 4. The ferry sailed.", ["HALIFAX, Nov 4. The ferry sailed."]),
+        ("NATO, the alliance. It met.", ["NATO, the alliance.", "It met."]),  # no date
+        ("The plan, 2024. It failed.", ["The plan, 2024.", "It failed."]),  # no capitals
+    ],
+)
+def test_a_wire_dateline_opens_the_sentence_after_it(text: str, expected: list[str]) -> None:
+    """ "ТОМСК, 3 мая." is where and when the first sentence was filed, not a sentence a
+    reply could quote as an answer."""
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
     "text", [p for p, _ in SEED_PARAGRAPHS] + ["A. B. C.", "“Unclosed quote. Still.", ". . .", "?!"]
 )
 def test_spans_are_ordered_disjoint_stripped_and_cover_the_text(text: str) -> None:
