@@ -23,6 +23,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,6 @@ from index.signals import PASSAGE_FEATURES, SENTENCE_FEATURES, Candidates  # noq
 L2 = 1.0  # ridge on the listwise weights (per 100 questions)
 ABSTAIN_C = 1.0  # inverse ridge of the logistic answerability model
 NEGATIVE_KINDS = ("off_topic",)
-FOREIGN_TRAINS = False  # the "@foreign" condition is measured, not fitted on
 MAX_WRONG_ABSTENTION = 0.04  # the threshold is the highest keeping held-out refusals of
 # answerable questions at or below this share (the product's bound is 0.05)
 
@@ -100,18 +100,20 @@ def collect(sets: Sequence[QuestionSet], encoders: Encoders, combined: bool = Tr
             records += _collect(qs, f"{qs.name}@all", corpus, WORK / "all" / "index", encoders)
     for qs in sets:
         name = f"{qs.name}@foreign"
-        ids = _foreign_corpus(qs.corpus, WORK / name / "corpus")
-
-        def about_them(item: LabelledQuestion, ids: set[str] = ids) -> bool:
-            return item.article in ids or item.kind in NEGATIVE_KINDS
-
+        corpus = WORK / name / "corpus"
+        ids = _foreign_corpus(qs.corpus, corpus)
         if ids:
-            corpus = WORK / name / "corpus"
-            measured = _collect(qs, name, corpus, WORK / name / "index", encoders, about_them)
+            keep = partial(_about, ids)
+            measured = _collect(qs, name, corpus, WORK / name / "index", encoders, keep)
             for r in measured:
-                r.trains = FOREIGN_TRAINS
+                r.trains = False  # measured, never fitted on
             records += measured
     return records
+
+
+def _about(ids: set[str], item: LabelledQuestion) -> bool:
+    """A question about one of the articles `ids`, or an off-topic one."""
+    return item.article in ids or item.kind in NEGATIVE_KINDS
 
 
 def _foreign_corpus(corpus: Path, folder: Path) -> set[str]:

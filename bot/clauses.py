@@ -127,7 +127,7 @@ def quotation(sentence: str) -> str | None:
         return None
     frame = text[end + 1 :].strip(" ,—–-")
     short = 0 < word_count(frame) <= FRAME_MAX_WORDS and not _QUOTED_WORDS.search(frame)
-    if not (short and (_SAYING.search(frame) or closes_with_source(frame))):
+    if not (short and _SAYING.search(frame)):  # "Navarro told reporters", "сказал он"
         return None
     return text[1:end].strip().rstrip(",;:").rstrip()
 

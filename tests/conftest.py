@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,9 +20,11 @@ from index.encoding import Encoders, Symmetric
 from index.multilingual import MultilingualEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
-# The seed article as a test fixture: tests never read the project's own corpus folder,
-# which grows; each test gets its articles from tests/fixtures (copied to tmp_path/articles),
-# and runs in its tmp_path, where the default corpus folder ("corpus") does not exist.
+# Tests never read the maintainers' articles, which grow: each test takes its articles from
+# tests/fixtures (copied to tmp_path/articles where it writes), its settings name a folder of
+# its own tmp_path, and opening an article file of the project's folder fails the test
+# (_refuse_live_articles; the folder also holds the loader's Python code, which stays open).
+LIVE_ARTICLES = ROOT / "corpus"
 FIXTURES = ROOT / "tests" / "fixtures"
 SEED_ARTICLES = FIXTURES / "seed"
 DATA = ROOT / "tests" / "data"
@@ -29,15 +33,31 @@ DATA = ROOT / "tests" / "data"
 MODELS = ROOT / "var" / "models"
 
 
+def _refuse_live_articles(event: str, args: tuple[object, ...]) -> None:
+    """An audit hook: opening a file of the project's articles folder (anything but the
+    corpus package's code) raises, in whatever code of this process opens it."""
+    if event != "open" or not args or not isinstance(args[0], str | bytes | os.PathLike):
+        return
+    path = os.path.abspath(os.fsdecode(args[0]))
+    if os.path.dirname(path) == _LIVE and not path.endswith((".py", ".pyc")):
+        raise PermissionError(errno.EACCES, "a test opened the project's articles", path)
+
+
+_LIVE = str(LIVE_ARTICLES)
+sys.addaudithook(_refuse_live_articles)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's .env, real token or index."""
+    """No test reads the developer's .env, real token, index or articles: the corpus folder
+    is one of the test's own tmp_path unless the test names another."""
     for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "TELEGRAM_BASE_FILE_URL"):
         monkeypatch.delenv(name, raising=False)
     for name in list(os.environ):
         if name.startswith("NEWSBOT_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("NEWSBOT_MODELS_DIR", str(MODELS))
+    monkeypatch.setenv("NEWSBOT_CORPUS_DIR", str(tmp_path / "articles"))
     monkeypatch.chdir(tmp_path)
 
 

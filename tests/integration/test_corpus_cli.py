@@ -66,7 +66,7 @@ def test_extract_prints_one_object_per_input_in_order_and_writes_nothing(web, tm
 def test_a_russian_page_in_windows_1251_is_extracted_with_its_language(web, tmp_path):
     """A Russian page served in windows-1251 reads as Russian text, its language recorded."""
     result = newsbot(
-        tmp_path / "c", "corpus", "extract", "--json", web.url("/news/metro-line.html")
+        tmp_path / "articles", "corpus", "extract", "--json", web.url("/news/metro-line.html")
     )
     assert result.exit_code == 0, result.output
     (article,) = json.loads(result.stdout)
@@ -188,7 +188,7 @@ def test_private_addresses_are_refused_without_the_setting(web, tmp_path):
     url = web.url("/news/harbour-ferry.html")
     runner = CliRunner()
     result = runner.invoke(
-        cli, ["corpus", "add", url], env={"NEWSBOT_CORPUS_DIR": str(tmp_path / "c")}
+        cli, ["corpus", "add", url], env={"NEWSBOT_CORPUS_DIR": str(tmp_path / "articles")}
     )
     assert result.exit_code == 1
     assert "refused, 127.0.0.1 is a private or local address" in result.stderr
@@ -211,7 +211,7 @@ def test_a_redirect_is_followed_and_a_gzip_page_read(web, tmp_path):
 def test_a_page_over_the_size_cap_is_refused(web, tmp_path):
     """A page larger than NEWSBOT_FETCH_MAX_BYTES is not read to its end."""
     result = newsbot(
-        tmp_path / "c",
+        tmp_path / "articles",
         "corpus",
         "add",
         web.url("/news/harbour-ferry.html"),
@@ -254,7 +254,7 @@ def test_several_inputs_load_the_extractor_once(web, tmp_path, monkeypatch):
     monkeypatch.setattr(corpus.extract.Extractor, "__init__", counting)
     urls = [web.url("/news/harbour-ferry.html"), web.url("/news/library-reopens.html")]
     result = newsbot(
-        tmp_path / "c", "corpus", "extract", "--jsonl", *urls, str(PAGES / "radwege.html")
+        tmp_path / "articles", "corpus", "extract", "--jsonl", *urls, str(PAGES / "radwege.html")
     )
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == 3
     assert len(made) == 1

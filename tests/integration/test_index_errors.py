@@ -118,17 +118,17 @@ def test_index_built_with_another_model_is_refused(
 
 
 def test_build_skips_a_file_without_title_and_names_it(tmp_path: Path):
-    corpus = tmp_path / "articles"
-    corpus.mkdir()
+    articles = tmp_path / "articles"
+    articles.mkdir()
     for name in ("good.md", "no-title.md"):
-        shutil.copy(DATA / "corpus_bad" / name, corpus / name)
+        shutil.copy(DATA / "corpus_bad" / name, articles / name)
     target = tmp_path / "index"
 
-    result = newsbot("--index", str(target), "index", "build", articles=corpus)
+    result = newsbot("--index", str(target), "index", "build", articles=articles)
 
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        f"skipped {corpus / 'no-title.md'}: no title; add 'title: ...' to the front matter\n"
+        f"skipped {articles / 'no-title.md'}: no title; add 'title: ...' to the front matter\n"
     )
     assert result.stdout.startswith("index built: ") and "from 1 articles" in result.stdout
     manifest = json.loads((target / "manifest.json").read_text())
@@ -136,13 +136,13 @@ def test_build_skips_a_file_without_title_and_names_it(tmp_path: Path):
 
 
 def test_build_of_an_empty_corpus_fails_and_publishes_nothing(tmp_path: Path):
-    corpus = tmp_path / "articles"
-    corpus.mkdir()
+    articles = tmp_path / "articles"
+    articles.mkdir()
     target = tmp_path / "index"
 
-    result = newsbot("--index", str(target), "index", "build", articles=corpus)
+    result = newsbot("--index", str(target), "index", "build", articles=articles)
 
-    assert_one_clear_error(result, str(corpus), "no usable article files")
+    assert_one_clear_error(result, str(articles), "no usable article files")
     assert not target.exists() and not target.is_symlink()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -166,8 +167,8 @@ def test_validators_reject_broken_data(articles: dict[str, Article]) -> None:
 
 
 def test_a_test_never_sees_the_project_corpus_folder_by_default() -> None:
-    """Adding articles to corpus/ must not change any test: with no corpus configured, a
-    test's settings point at a folder of its own tmp_path that does not exist."""
+    """Adding articles to corpus/ must not change any test: unless a test names its articles,
+    its settings point at a folder of its own tmp_path that does not exist."""
     from bot.settings import Settings
     from tests.conftest import ROOT
 
@@ -176,16 +177,32 @@ def test_a_test_never_sees_the_project_corpus_folder_by_default() -> None:
     assert not folder.exists()
 
 
+def test_opening_an_article_of_the_project_corpus_folder_fails_the_test() -> None:
+    """Whatever code a test runs, an article file of corpus/ cannot be opened (the audit
+    hook of tests/conftest.py); the corpus package's code beside it still loads."""
+    import corpus.loader
+    from tests.conftest import LIVE_ARTICLES
+
+    with pytest.raises(PermissionError, match="the project's articles"):
+        (LIVE_ARTICLES / "an-article-a-maintainer-added.md").read_text(encoding="utf-8")
+    articles, errors = corpus.loader.load_corpus(LIVE_ARTICLES)
+    assert articles == []
+    assert all("a test opened the project's articles" in str(e) for e in errors)
+    assert Path(corpus.loader.__file__).read_text(encoding="utf-8")
+
+
 def test_no_test_names_a_file_of_the_project_corpus_folder() -> None:
     """Tests take their articles from tests/fixtures: a path built from the project's root
     into corpus/ (as test_loader and test_passages once read the seed article) would make a
     maintainer's edit there change a test."""
     from tests.conftest import ROOT
 
+    # The two files that name the folder to keep tests out of it.
+    guards = {ROOT / "tests" / "conftest.py", ROOT / "tests" / "unit" / "test_fixtures.py"}
     into_corpus = re.compile(r"""(?:ROOT|parents\[\d\])\s*/\s*["']corpus["']""")
     offenders = [
         str(path.relative_to(ROOT))
         for path in sorted((ROOT / "tests").rglob("*.py"))
-        if path.name != "test_fixtures.py" and into_corpus.search(path.read_text("utf-8"))
+        if path not in guards and into_corpus.search(path.read_text("utf-8"))
     ]
     assert offenders == []
