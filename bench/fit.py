@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import WORK, QuestionSet, combined_corpus, question_sets  # noqa: E402
 from bot.answer import make_query  # noqa: E402
 from bot.evaluate import LabelledQuestion, load_questions  # noqa: E402
+from bot.smalltalk import is_small_talk  # noqa: E402
 from corpus.loader import corpus_hash, load_corpus  # noqa: E402
 from index.answerability import (  # noqa: E402
     E5_EVIDENCE,
@@ -295,10 +296,11 @@ def _evidence(r: Record, ranker: Ranker, calibration) -> dict[str, float]:
     scores = ranker.passage.score(r.candidates.features)
     top = int(np.argmax(scores))
     raw = raw_evidence(r.candidates, float(scores[top]), top)
-    english = minilm_reads(r.language, r.index.passages[int(r.candidates.rows[top])].language)
+    language = r.index.passages[int(r.candidates.rows[top])].language
+    english = minilm_reads(r.language, language)
     r.english = english  # which judge decides, as the product chooses it
     lexical = r.language in r.index.languages
-    return relative_evidence(raw, calibration, english, lexical)
+    return relative_evidence(raw, calibration, english, lexical, r.language == language)
 
 
 def fit_judge(
@@ -362,6 +364,12 @@ def choose_threshold(records, confidences) -> float:
     return min(allowed(answerable), allowed(paraphrased) if paraphrased else 1.0)
 
 
+def declines(r: Record, confidences, threshold) -> bool:
+    """Whether the product declines the question: below the judge's threshold, or small talk
+    ("hi", "спасибо"), which it greets back before any search (bot/answer.py)."""
+    return is_small_talk(r.item.question) or confidences[id(r)] < threshold[id(r)]
+
+
 def report(records, ranks, confidences, threshold) -> dict[str, dict[str, float]]:
     table = {}
     for name in sorted({r.set for r in records}) + ["all"]:
@@ -377,7 +385,7 @@ def report(records, ranks, confidences, threshold) -> dict[str, dict[str, float]
         def declined(group):
             if not group:
                 return float("nan")
-            return float(np.mean([confidences[id(r)] < threshold[id(r)] for r in group]))
+            return float(np.mean([declines(r, confidences, threshold) for r in group]))
 
         table[name] = {
             "questions": len(rs),
@@ -395,12 +403,44 @@ def report(records, ranks, confidences, threshold) -> dict[str, dict[str, float]
     return table
 
 
+def on_topic_tradeoff(records, confidences, shares=(0.05, 0.10, 0.20)) -> dict[float, float]:
+    """On-topic unanswerable questions declined if each judge's threshold refused this share
+    of the answerable questions it judges: how far the signals tell the two apart."""
+    found = {}
+    for share in shares:
+        declined, total = 0, 0
+        for judged, _, _ in JUDGES.values():
+            rs = [r for r in records if judged(r) and r.trains]
+            answerable = sorted(confidences[id(r)] for r in rs if r.item.answerable)
+            on = [r for r in rs if r.item.kind == "unanswerable_on_topic"]
+            if not answerable or not on:
+                continue
+            cut = answerable[int(share * len(answerable))]
+            declined += sum(confidences[id(r)] < cut for r in on)
+            total += len(on)
+        found[share] = declined / total if total else float("nan")
+    return found
+
+
+def in_sample_r1(records, ranker: Ranker) -> dict[str, float]:
+    """r@1 of a ranker on the questions it was fitted on, per set: the most one linear
+    ranker over these signals reaches on them (held-out figures are below it)."""
+    found = {}
+    english = [
+        r for r in records if r.item.answerable and r.positive.any() and r.language == ENGLISH
+    ]
+    for name in sorted({r.set for r in english}) + ["all"]:
+        rs = [r for r in english if name == r.set or name == "all" and r.trains]
+        found[name] = float(np.mean([rank_of(r, ranker) == 1 for r in rs]))
+    return found
+
+
 def explain(records, ranks, confidences, threshold) -> None:
     for r in records:
-        c = confidences[id(r)]
-        if r.item.answerable and c < threshold[id(r)]:
+        c, declined = confidences[id(r)], declines(r, confidences, threshold)
+        if r.item.answerable and declined:
             why = "declined"
-        elif not r.item.answerable and c >= threshold[id(r)]:
+        elif not r.item.answerable and not declined:
             why = "answered"
         elif r.item.answerable and (ranks[id(r)] or 99) > 1:
             why = f"rank {ranks[id(r)]}"
@@ -435,6 +475,17 @@ def main() -> None:
                 f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()
             )
         )
+    tradeoff = on_topic_tradeoff(records, confidences)
+    print(
+        "on-topic unanswerable declined if the judges refused this share of answerable "
+        "questions: " + ", ".join(f"{k:.2f} -> {v:.3f}" for k, v in tradeoff.items())
+    )
+    ranker = fit_ranker([r for r in records if r.trains])
+    ceiling = in_sample_r1(records, ranker)
+    print(
+        "r@1 in sample (the ranker fitted on the very questions it is measured on): "
+        + ", ".join(f"{k} {v:.3f}" for k, v in ceiling.items())
+    )
     if args.explain:
         explain(records, ranks, confidences, threshold)
     if args.dry_run:
@@ -454,7 +505,6 @@ def main() -> None:
             for k, row in table.items()
         },
     }
-    ranker = fit_ranker([r for r in records if r.trains])
     Ranker(ranker.passage, ranker.sentence, fitted).save()
     judges = {}
     for name, (_, names, learns) in JUDGES.items():

@@ -37,6 +37,7 @@ from bench.fit import (  # noqa: E402
     answerability_held_out,
     choose_threshold,
     collect,
+    declines,
     held_out,
 )
 from bot.answer import Answerer  # noqa: E402
@@ -101,7 +102,7 @@ def _share(group: Sequence[Record], test: Callable[[Record], bool]) -> float | N
 
 
 def held_out_table(records, ranks, confidences, thresholds, plain) -> dict[str, dict]:
-    answered = {id(r): confidences[id(r)] >= thresholds[id(r)] for r in records}
+    answered = {id(r): not declines(r, confidences, thresholds) for r in records}
 
     def offered(r: Record, k: int) -> bool:
         return answered[id(r)] and (ranks[id(r)] or 99) <= k

@@ -91,23 +91,43 @@ def minilm_reads(question_language: str, passage_language: str) -> bool:
     return question_language == ENGLISH == passage_language
 
 
+# e5 reads a question and a passage in one language closer than a question and its
+# translation: for the judge of the pairs MiniLM cannot read, e5's signals and the score are
+# read against probes that paired with their best passage the same way (index/calibration.py).
+SAME, CROSS = "same", "cross"
+PAIRED = (*(f.name for f in FIELDS if f.encoder != MINILM), SCORE)
+
+
+def paired(name: str, same_language: bool) -> str:
+    """The baseline key of a signal among pairs of one kind: same language or across."""
+    return f"{name}|{SAME if same_language else CROSS}"
+
+
 def relative_evidence(
-    raw: Mapping[str, float], calibration: Calibration, english: bool, lexical: bool
+    raw: Mapping[str, float],
+    calibration: Calibration,
+    english: bool,
+    lexical: bool,
+    same_language: bool = True,
 ) -> dict[str, float]:
     """Raw signals as distances from the corpus's baseline, in its standard deviations.
 
     `english`: MiniLM read the pair (minilm_reads; else its signals are unknown, NaN);
     `lexical`: the corpus holds text in the question's language (else term signals are
-    unknown too).
+    unknown too); `same_language`: the question and the best passage share a language.
     """
+    baselines = calibration.baselines
+
+    def baseline(name: str) -> Baseline:
+        if not english and paired(name, same_language) in baselines:
+            return baselines[paired(name, same_language)]
+        return baselines[name if english or name != SCORE else SCORE_FOREIGN]
+
     found = {}
     for f in FIELDS:
         readable = english or f.encoder != MINILM
-        found[f.name] = (
-            calibration.baselines[f.name].relative(raw[f.name]) if readable else math.nan
-        )
-    score_key = SCORE if english else SCORE_FOREIGN
-    found[SCORE] = calibration.baselines[score_key].relative(raw[SCORE])
+        found[f.name] = baseline(f.name).relative(raw[f.name]) if readable else math.nan
+    found[SCORE] = baseline(SCORE).relative(raw[SCORE])
     for name in ("coverage", "unknown"):
         found[name] = raw[name] if lexical else math.nan
     found["type"] = raw["type"]

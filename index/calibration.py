@@ -3,8 +3,9 @@
 A shipped list of general questions no news corpus answers (`data/offtopic_probes.txt`:
 recipes, maths, small talk, travel, in several languages) is asked against the new index;
 how close its passages come to them, signal by signal, is the baseline a real question's
-signals are read against (index/answerability.py). It is stored in the index folder with
-the corpus hash, so it always describes the corpus being served.
+signals are read against (index/answerability.py); e5's signals also by pair kind, a probe
+and its best passage in one language or in two, as a question and its passage may be. It is
+stored in the index folder with the corpus hash, so it always describes the corpus served.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from index.answerability import (
+    PAIRED,
     SCORE,
     SCORE_FOREIGN,
     Baseline,
     Calibration,
     minilm_reads,
+    paired,
     raw_evidence,
 )
 from index.encoding import Encoders
@@ -32,6 +35,7 @@ from index.search import Retriever, SearchIndex
 from index.signals import Query
 
 PROBES = Path(__file__).with_name("data") / "offtopic_probes.txt"
+MIN_PAIRED = 8  # probes of one pair kind (same language, or across) for a baseline of its own
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +67,7 @@ def calibrate(
     vectors = probe_vectors(encoders, probes)
     english: dict[str, list[float]] = {}
     foreign: dict[str, list[float]] = {}
+    pairs: dict[bool, dict[str, list[float]]] = {True: {}, False: {}}  # same language?
     for i, probe in enumerate(probes):
         candidates = index.source.gather(probe, {kind: v[i] for kind, v in vectors.items()})
         if not len(candidates.rows):
@@ -74,6 +79,7 @@ def calibrate(
         bucket = english if minilm_reads(probe.language, best.language) else foreign
         for name, value in raw.items():
             bucket.setdefault(name, []).append(value)
+            pairs[probe.language == best.language].setdefault(name, []).append(value)
     # A corpus with no English passage has no pair MiniLM reads (its baselines are then never
     # used), one with English passages only may have no other: each falls back on the other.
     english, foreign = english or foreign, foreign or english
@@ -84,6 +90,10 @@ def calibrate(
         baselines[f.name] = _baseline(values)
     baselines[SCORE] = _baseline(english[SCORE])
     baselines[SCORE_FOREIGN] = _baseline(foreign[SCORE])
+    for same_language, values in pairs.items():
+        if len(values.get(SCORE, ())) >= MIN_PAIRED:  # else the pooled baseline stands
+            for name in PAIRED:
+                baselines[paired(name, same_language)] = _baseline(values[name])
     return Calibration(baselines, corpus_hash, len(probes))
 
 

@@ -198,7 +198,8 @@ class Retriever:
             english = minilm_reads(query.language, hits[0].passage.language)
             if calibration is not None and self.answerability is not None:
                 lexical = query.language in self.index.languages
-                evidence = relative_evidence(raw, calibration, english, lexical)
+                same = query.language == hits[0].passage.language
+                evidence = relative_evidence(raw, calibration, english, lexical, same)
                 confidence = self.answerability.confidence(evidence, english)
         return Retrieval(query.text, hits, confidence, query.language, evidence, english)
 

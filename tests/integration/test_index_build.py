@@ -14,6 +14,7 @@ import pytest
 
 from bot.engine import Engine
 from corpus.loader import corpus_hash, load_article, load_corpus
+from index.answerability import PAIRED, Calibration, paired, relative_evidence
 from index.builder import build_index
 from index.embedder import DEFAULT_MODEL
 from index.encoding import Encoders
@@ -103,8 +104,33 @@ def test_the_calibration_describes_this_corpus(built_index: Path):
 
     assert calibration["corpus_hash"] == manifest["corpus_hash"]
     assert calibration["probes"] >= 200
-    assert {f.name for f in FIELDS} | {"score", "score.foreign"} == set(calibration["baselines"])
+    by_pair = {paired(name, same) for name in PAIRED for same in (True, False)}
+    assert {f.name for f in FIELDS} | {"score", "score.foreign"} | by_pair == set(
+        calibration["baselines"]
+    )
     assert all(b["std"] > 0 for b in calibration["baselines"].values())
+
+
+def test_a_question_in_another_language_is_read_against_probes_in_another_language(
+    built_index: Path,
+):
+    """e5 brings a question closer to a passage in its own language than to one in
+    another: the probes that met the (English) article in another language come less close
+    than the English ones, and a Russian question is measured against them, not against
+    all (an answerable Russian question looked weak, an off-topic one in the article's
+    language strong)."""
+    calibration = Calibration.load(built_index / "calibration.json")
+    e5 = [f.name for f in FIELDS if f.encoder == E5]
+    same = [calibration.baselines[paired(name, True)].mean for name in e5]
+    cross = [calibration.baselines[paired(name, False)].mean for name in e5]
+    assert all(c < s for c, s in zip(cross, same, strict=True)), (cross, same)
+    raw = {name: calibration.baselines[paired(name, False)].mean for name in (*e5, "score")}
+    raw |= {f.name: 0.0 for f in FIELDS if f.encoder == MINILM}  # unread: MiniLM reads English
+    raw |= {"coverage": 0.0, "unknown": 0.0, "type": 0.0}
+    read = relative_evidence(raw, calibration, english=False, lexical=False, same_language=False)
+    assert all(abs(read[name]) < 1e-6 for name in (*e5, "score"))
+    as_if_same = relative_evidence(raw, calibration, False, False, same_language=True)
+    assert all(as_if_same[name] < read[name] for name in e5)
 
 
 def test_reloaded_index_answers_from_the_paragraph_with_the_number(
