@@ -119,9 +119,10 @@ def relative_evidence(
     baselines = calibration.baselines
 
     def baseline(name: str) -> Baseline:
-        if not english and paired(name, same_language) in baselines:
-            return baselines[paired(name, same_language)]
-        return baselines[name if english or name != SCORE else SCORE_FOREIGN]
+        if english:
+            return baselines[name]
+        pooled = baselines[SCORE_FOREIGN if name == SCORE else name]
+        return baselines.get(paired(name, same_language), pooled)
 
     found = {}
     for f in FIELDS:

@@ -195,10 +195,11 @@ class Retriever:
             raw = raw_evidence(candidates, float(scores[order[0]]), int(order[0]))
             evidence = raw
             calibration = self.index.calibration
-            english = minilm_reads(query.language, hits[0].passage.language)
+            best = hits[0].passage.language
+            english = minilm_reads(query.language, best)
             if calibration is not None and self.answerability is not None:
                 lexical = query.language in self.index.languages
-                same = query.language == hits[0].passage.language
+                same = query.language == best
                 evidence = relative_evidence(raw, calibration, english, lexical, same)
                 confidence = self.answerability.confidence(evidence, english)
         return Retrieval(query.text, hits, confidence, query.language, evidence, english)

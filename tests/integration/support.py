@@ -31,9 +31,12 @@ def newsbot(*args: str, input: str | None = None, articles: Path = SEED_ARTICLES
 
 def child_env(extra: Mapping[str, str]) -> dict[str, str]:
     """This environment without any NEWSBOT_* settings of the developer's, plus `extra`
-    (and the test run's model cache)."""
+    (and the test run's model cache). The articles folder stays the test's own unless
+    `extra` names one: a child process has no audit hook to keep it out of corpus/."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
     env.update({"PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"})
+    if "NEWSBOT_CORPUS_DIR" in os.environ:  # tmp_path/articles (tests/conftest.py)
+        env["NEWSBOT_CORPUS_DIR"] = os.environ["NEWSBOT_CORPUS_DIR"]
     env.update({"NEWSBOT_MODELS_DIR": str(MODELS), **extra})
     return env
 

@@ -6,7 +6,10 @@ data through them to show they catch it. Fast: plain text and JSON, no models.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -175,6 +178,25 @@ def test_a_test_never_sees_the_project_corpus_folder_by_default() -> None:
     folder = Settings().corpus_dir.resolve()
     assert folder != (ROOT / "corpus").resolve()
     assert not folder.exists()
+
+
+def test_a_child_process_of_a_test_never_sees_the_project_corpus_folder() -> None:
+    """A `newsbot` a test starts as a process of its own has no audit hook: even run from
+    the project's root, its settings name the test's folder, not corpus/."""
+    from tests.conftest import ROOT
+    from tests.integration.support import child_env
+
+    code = "from bot.settings import Settings; print(Settings().corpus_dir.resolve())"
+    seen = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=child_env({}),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(seen) != (ROOT / "corpus").resolve()
+    assert Path(seen) == Path(os.environ["NEWSBOT_CORPUS_DIR"]).resolve()
 
 
 def test_opening_an_article_of_the_project_corpus_folder_fails_the_test() -> None:
