@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ CREATE TABLE IF NOT EXISTS unanswered (
 """
 
 MAX_STORED_CHARS = 4096  # a Telegram message; longer texts are cut before storing
+BUSY_SECONDS = 5.0  # how long a process waits for another's lock on the file
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,21 @@ def vote_key(chat_id: int, message_id: int, user_id: int) -> str:
     return hashlib.sha256(f"{chat_id}:{message_id}:{user_id}".encode()).hexdigest()[:32]
 
 
+def _write_ahead(db: sqlite3.Connection) -> None:
+    """WAL mode, which lets workers read while one writes. Workers starting together on a
+    new file all ask for it; the switch needs the file to itself and SQLite does not wait
+    for that (no busy handler), so "database is locked" is retried while another switches."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class FeedbackStore:
     """One SQLite file; safe to call from worker threads (one connection behind a lock)."""
 
@@ -63,10 +80,11 @@ class FeedbackStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = sqlite3.connect(
+            path, timeout=BUSY_SECONDS, check_same_thread=False, isolation_level=None
+        )
+        _write_ahead(self._db)
         self._db.execute("PRAGMA synchronous=FULL")  # a vote acknowledged is a vote kept
-        self._db.execute("PRAGMA busy_timeout=5000")
         with self._lock:
             self._db.executescript(_SCHEMA)
 
